@@ -1,0 +1,9 @@
+//! The Rust half of the kobako guest: the wasm ABI (contract W-1/W-2), input framing and
+//! the MessagePack writer. The mruby half (compile, run, walk values) is the `mruby-kobako`
+//! mrbgem under `mrbgem/`, linked in through libmruby.a.
+
+pub mod frames;
+pub mod msgpack;
+
+#[cfg(target_family = "wasm")]
+mod abi;

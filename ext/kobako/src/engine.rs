@@ -1,0 +1,108 @@
+//! The process-wide wasmtime Engine and its epoch ticker (contract C-1).
+//!
+//! One Engine serves every Sandbox. Timeouts use epoch interruption: a background thread
+//! bumps the engine's epoch every TICK while at least one invocation is running, and each
+//! invocation's deadline callback compares the wall clock against its own deadline. The
+//! ticker sleeps when nothing runs, and is restarted after `fork` (threads do not survive it).
+
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, OptLevel};
+
+use crate::errors::{describe, LoadError};
+
+/// Epoch granularity: a timeout fires at most one tick after its deadline.
+pub const TICK: Duration = Duration::from_millis(2);
+
+/// Native stack the guest may use; well inside a Ruby thread's machine stack.
+const MAX_WASM_STACK: usize = 512 << 10;
+
+struct Shared {
+    engine: Engine,
+    ticker: Ticker,
+}
+
+struct Ticker {
+    state: Mutex<TickerState>,
+    wake: Condvar,
+}
+
+struct TickerState {
+    active: usize,
+    /// Process that owns the running ticker thread; differs in a forked child.
+    pid: Option<u32>,
+}
+
+static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+
+fn shared() -> Result<&'static Shared, LoadError> {
+    SHARED
+        .get_or_init(|| {
+            let mut config = Config::new();
+            config.epoch_interruption(true);
+            config.wasm_exceptions(true);
+            config.cranelift_opt_level(OptLevel::Speed);
+            config.max_wasm_stack(MAX_WASM_STACK);
+            let engine = Engine::new(&config).map_err(|e| describe(&e))?;
+            Ok(Shared {
+                engine,
+                ticker: Ticker { state: Mutex::new(TickerState { active: 0, pid: None }), wake: Condvar::new() },
+            })
+        })
+        .as_ref()
+        .map_err(|e| LoadError::Engine(e.clone()))
+}
+
+pub fn engine() -> Result<&'static Engine, LoadError> {
+    shared().map(|s| &s.engine)
+}
+
+fn lock(ticker: &Ticker) -> MutexGuard<'_, TickerState> {
+    ticker.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn tick_forever(shared: &'static Shared) {
+    loop {
+        {
+            let mut state = lock(&shared.ticker);
+            while state.active == 0 {
+                state = shared.ticker.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        std::thread::sleep(TICK);
+        shared.engine.increment_epoch();
+    }
+}
+
+/// Marks an invocation as running for as long as it lives, so the epoch advances.
+pub struct ActiveInvocation {
+    shared: &'static Shared,
+}
+
+impl ActiveInvocation {
+    pub fn start() -> Result<Self, LoadError> {
+        let shared = shared()?;
+        let mut state = lock(&shared.ticker);
+        let pid = std::process::id();
+        if state.pid != Some(pid) {
+            std::thread::Builder::new()
+                .name("kobako-epoch".into())
+                .spawn(move || tick_forever(shared))
+                .map_err(|e| LoadError::Engine(format!("could not start the epoch ticker thread: {e}")))?;
+            state.pid = Some(pid);
+            state.active = 0; // counts inherited from a parent process are stale
+        }
+        state.active += 1;
+        drop(state);
+        shared.ticker.wake.notify_one();
+        Ok(Self { shared })
+    }
+}
+
+impl Drop for ActiveInvocation {
+    fn drop(&mut self) {
+        let mut state = lock(&self.shared.ticker);
+        state.active = state.active.saturating_sub(1);
+    }
+}

@@ -1,0 +1,80 @@
+//! `Kobako::Runtime`: one per Sandbox. Holds the loaded guest module and the caps, and
+//! runs invocations. No wasmtime type crosses into Ruby.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use magnus::{function, method, prelude::*, Error, ExceptionClass, RModule, RString, Ruby};
+
+use crate::errors::LoadError;
+use crate::guest_module::{self, GuestModule};
+use crate::invocation::{self, Limits};
+use crate::snapshot::Snapshot;
+
+#[magnus::wrap(class = "Kobako::Runtime", free_immediately, size)]
+pub struct Runtime {
+    module: Arc<GuestModule>,
+    limits: Limits,
+}
+
+fn kobako_error(ruby: &Ruby, name: &str) -> ExceptionClass {
+    ruby.class_object()
+        .const_get::<_, RModule>("Kobako")
+        .and_then(|m| m.const_get::<_, ExceptionClass>(name))
+        .unwrap_or_else(|_| ruby.exception_runtime_error())
+}
+
+fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
+    match value {
+        Some(0) => Err(Error::new(ruby.exception_arg_error(), format!("{name} must be positive"))),
+        Some(v) => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
+        None => Ok(None),
+    }
+}
+
+impl Runtime {
+    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit)
+    fn new(
+        ruby: &Ruby,
+        wasm_path: String,
+        timeout: Option<f64>,
+        memory_limit: Option<u64>,
+        stdout_limit: Option<u64>,
+        stderr_limit: Option<u64>,
+    ) -> Result<Self, Error> {
+        let timeout = match timeout {
+            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)),
+            Some(t) => return Err(Error::new(ruby.exception_arg_error(), format!("timeout must be positive and finite, got {t}"))),
+            None => None,
+        };
+        let limits = Limits {
+            timeout,
+            memory: positive(ruby, "memory_limit", memory_limit)?,
+            stdout: positive(ruby, "stdout_limit", stdout_limit)?,
+            stderr: positive(ruby, "stderr_limit", stderr_limit)?,
+        };
+        let module = guest_module::load(&wasm_path).map_err(|e| {
+            let class = match e {
+                LoadError::NotBuilt(_) => "ModuleNotBuiltError",
+                _ => "SetupError",
+            };
+            Error::new(kobako_error(ruby, class), e.to_string())
+        })?;
+        Ok(Self { module, limits })
+    }
+
+    /// Runs `__kobako_eval` with `stdin` (the framed input) and returns a Snapshot.
+    fn eval(&self, stdin: RString) -> Snapshot {
+        // SAFETY: the bytes are copied before any Ruby code can run.
+        let input = unsafe { stdin.as_slice() }.to_vec();
+        Snapshot::new(invocation::eval(&self.module, &self.limits, input))
+    }
+}
+
+pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
+    let class = kobako.define_class("Runtime", ruby.class_object())?;
+    class.undef_default_alloc_func();
+    class.define_singleton_method("new", function!(Runtime::new, 5))?;
+    class.define_method("eval", method!(Runtime::eval, 1))?;
+    Ok(())
+}

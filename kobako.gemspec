@@ -1,0 +1,17 @@
+require_relative "lib/kobako/version"
+
+Gem::Specification.new do |spec|
+  spec.name = "kobako"
+  spec.version = Kobako::VERSION
+  spec.summary = "Run untrusted Ruby (mruby on WebAssembly) safely inside a Ruby process"
+  spec.description = "kobako evaluates untrusted Ruby code in an mruby interpreter compiled to " \
+                     "WebAssembly and hosted by wasmtime, with caps on time, memory and output."
+  spec.authors = ["kobako developers"]
+  spec.license = "MIT"
+  spec.required_ruby_version = ">= 3.1"
+  spec.files = Dir["lib/**/*.rb", "sig/**/*.rbs", "ext/kobako/**/*.{rb,rs,toml}", "data/kobako.wasm",
+                   "Cargo.toml", "Cargo.lock", "README.md", "docs/**/*.md"]
+  spec.require_paths = ["lib"]
+  spec.extensions = ["ext/kobako/extconf.rb"]
+  spec.add_dependency "msgpack", ">= 1.4"
+end

@@ -1,0 +1,15 @@
+# kobako: run untrusted Ruby (mruby compiled to WebAssembly) inside this Ruby process.
+# See README.md for usage and docs/architecture.md for how the pieces fit.
+require_relative "kobako/version"
+require_relative "kobako/errors"
+require_relative "kobako/usage"
+require_relative "kobako/codec"
+require_relative "kobako/transport"
+
+begin
+  require_relative "kobako/kobako"
+rescue LoadError => e
+  raise LoadError, "kobako's native extension is not built (#{e.message}): run bin/setup or `rake compile`"
+end
+
+require_relative "kobako/sandbox"

@@ -1,0 +1,58 @@
+module Kobako
+  # Base of every error kobako raises on purpose (contract §4).
+  class Error < StandardError; end
+
+  # The engine faulted or a cap ran out; the invocation was abandoned mid-flight.
+  class TrapError < Error; end
+  class TimeoutError < TrapError; end
+  class MemoryLimitError < TrapError; end
+
+  # Fields shared by errors that describe a failure inside the guest (contract E-2).
+  module GuestFailure
+    # "sandbox" or "service": where the failure started.
+    attr_reader :origin
+    # The guest exception's class name, e.g. "ZeroDivisionError".
+    attr_reader :klass
+    # The guest backtrace, e.g. ["(eval):3:in foo", "(eval):5"].
+    attr_reader :backtrace_lines
+
+    def initialize(message = nil, origin: nil, klass: nil, backtrace_lines: [])
+      super(message)
+      @origin = origin || default_origin
+      @klass = klass
+      @backtrace_lines = backtrace_lines.freeze
+    end
+  end
+
+  # The script raised, failed to compile, or returned a value that cannot cross.
+  class SandboxError < Error
+    include GuestFailure
+
+    private def default_origin = "sandbox"
+  end
+
+  class HandleExhaustedError < SandboxError; end
+  class BytecodeError < SandboxError; end
+
+  class UndefinedEntrypointError < SandboxError
+    attr_reader :name, :available
+
+    def initialize(message = nil, name: nil, available: [], **fields)
+      super(message, **fields)
+      @name = name
+      @available = available.freeze
+    end
+  end
+
+  # A Service call failed and the script did not rescue it.
+  class ServiceError < Error
+    include GuestFailure
+
+    private def default_origin = "service"
+  end
+
+  # The runtime could not be built (bad guest module, engine failure).
+  class SetupError < Error; end
+  # The guest module file does not exist yet.
+  class ModuleNotBuiltError < SetupError; end
+end

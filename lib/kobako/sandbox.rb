@@ -1,0 +1,104 @@
+module Kobako
+  # Runs untrusted Ruby in a fresh mruby/wasm instance per invocation, under caps on time,
+  # memory and output. See README.md for the API and docs/architecture.md for the flow.
+  class Sandbox
+    DEFAULT_WASM_PATH = File.expand_path("../../data/kobako.wasm", __dir__).freeze
+    DEFAULT_TIMEOUT = 60.0
+    DEFAULT_MEMORY_LIMIT = 1 << 20
+    DEFAULT_OUTPUT_LIMIT = 1 << 20
+
+    # What one thread saw from its latest invocation on this Sandbox (contract A-6).
+    Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
+    NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
+
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit
+
+    def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
+                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT)
+      @timeout = Options.timeout(timeout)
+      @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
+      @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
+      @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
+      @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
+      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit)
+      @sealed = false
+      @latest = {}.compare_by_identity
+      @latest_lock = Mutex.new
+    end
+
+    # Runs `code` and returns the value of its last expression (contract A-3).
+    def eval(code)
+      raise SandboxError.new("code must be a String, got #{code.class}", klass: "TypeError") unless code.is_a?(String)
+
+      seal!
+      snapshot = @runtime.eval(Transport.eval_input(code))
+      remember(snapshot)
+      Transport.result(snapshot, self)
+    end
+
+    def stdout = latest.stdout
+    def stderr = latest.stderr
+    def stdout_truncated? = latest.stdout_truncated
+    def stderr_truncated? = latest.stderr_truncated
+    def usage = latest.usage
+
+    def sealed? = @sealed
+
+    def inspect
+      "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
+        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect}#{' sealed' if sealed?}>"
+    end
+
+    private
+
+    def seal!
+      @sealed = true
+    end
+
+    def latest
+      @latest_lock.synchronize { @latest[Thread.current] } || NOTHING_YET
+    end
+
+    def remember(snapshot)
+      entry = Latest.new(
+        Transport.text(snapshot.stdout).freeze,
+        Transport.text(snapshot.stderr).freeze,
+        snapshot.stdout_truncated?,
+        snapshot.stderr_truncated?,
+        Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak)
+      ).freeze
+      @latest_lock.synchronize do
+        @latest.delete_if { |thread, _| !thread.alive? } if @latest.size > 16
+        @latest[Thread.current] = entry
+      end
+    end
+
+    # Validation of constructor options (contract A-1); runs before any engine work.
+    module Options
+      module_function
+
+      def timeout(value)
+        return nil if value.nil?
+        unless value.is_a?(Numeric) && value.real? && !value.is_a?(Complex) && value.to_f.finite? && value.positive?
+          raise ArgumentError, "timeout must be nil or a positive finite number of seconds, got #{value.inspect}"
+        end
+
+        value.to_f
+      end
+
+      def byte_limit(name, value)
+        return nil if value.nil?
+        return value if value.is_a?(Integer) && value.positive?
+
+        raise ArgumentError, "#{name} must be nil or a positive Integer number of bytes, got #{value.inspect}"
+      end
+
+      def wasm_path(value)
+        path = value.respond_to?(:to_path) ? value.to_path : value
+        raise ArgumentError, "wasm_path must be a String or Pathname, got #{value.inspect}" unless path.is_a?(String)
+
+        File.expand_path(path)
+      end
+    end
+  end
+end

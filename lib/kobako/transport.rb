@@ -1,0 +1,75 @@
+module Kobako
+  # The wire between the Ruby layer and the guest (contract W-2): framed stdin going in,
+  # outcome bytes coming back inside a Snapshot.
+  module Transport
+    OUTCOME_VALUE = 0
+    OUTCOME_ERROR = 1
+    EMPTY_LIST = Codec.encode([]).freeze
+
+    module_function
+
+    # u32 big-endian length + bytes, for each frame.
+    def frames(*parts)
+      parts.map { |part| [part.bytesize].pack("N") + part.b }.join
+    end
+
+    # eval input: [preamble (services), source, snippets].
+    def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST)
+      frames(preamble, source, snippets)
+    end
+
+    # Turns a Snapshot into the invocation's value, or raises the error it describes.
+    def result(snapshot, sandbox)
+      if (kind = snapshot.trap_kind)
+        raise trap_error(kind, snapshot.trap_message, sandbox)
+      end
+
+      bytes = snapshot.outcome
+      raise TrapError, "the guest returned an empty outcome" if bytes.nil? || bytes.empty?
+
+      payload = decode(bytes.byteslice(1, bytes.bytesize - 1))
+      case bytes.getbyte(0)
+      when OUTCOME_VALUE then payload
+      when OUTCOME_ERROR then raise guest_error(payload)
+      else raise TrapError, "the guest returned an outcome with unknown tag #{bytes.getbyte(0)}"
+      end
+    end
+
+    def decode(bytes)
+      Codec.decode(bytes)
+    rescue Codec::MalformedPayload => e
+      raise TrapError, "the guest returned a malformed outcome: #{e.message}"
+    end
+
+    def trap_error(kind, message, sandbox)
+      case kind
+      when :timeout
+        TimeoutError.new("the script ran past its timeout of #{sandbox.timeout} s")
+      when :memory_limit
+        MemoryLimitError.new("the script needed more memory than its memory_limit of #{sandbox.memory_limit} bytes (#{message})")
+      else
+        TrapError.new("the guest trapped: #{message}")
+      end
+    end
+
+    ERROR_FIELDS = %w[origin class message backtrace].freeze
+
+    def guest_error(payload)
+      unless payload.is_a?(Hash) && ERROR_FIELDS.all? { |k| payload.key?(k) } &&
+             payload.values_at("origin", "class", "message").all?(String) &&
+             payload["backtrace"].is_a?(Array) && payload["backtrace"].all?(String)
+        return TrapError.new("the guest returned a malformed error outcome")
+      end
+
+      fields = { origin: payload["origin"], klass: payload["class"], backtrace_lines: payload["backtrace"] }
+      error_class = payload["origin"] == "service" ? ServiceError : SandboxError
+      error_class.new(payload["message"], **fields)
+    end
+
+    # Captured output is UTF-8 when it is valid UTF-8, else binary (contract C-3).
+    def text(bytes)
+      utf8 = bytes.dup.force_encoding(Encoding::UTF_8)
+      utf8.valid_encoding? ? utf8 : bytes
+    end
+  end
+end

@@ -1,0 +1,3 @@
+module Kobako
+  VERSION = "0.1.0"
+end

@@ -1,0 +1,46 @@
+# Paths and helpers shared by the build tasks.
+require "fileutils"
+require "rbconfig"
+
+module KobakoBuild
+  ROOT = File.expand_path("..", __dir__)
+  MRUBY_VERSION = "3.3.0"
+  MRUBY_SHA256 = "53088367e3d7657eb722ddfacb938f74aed1f8538b3717fe0b6eb8f58402af65"
+  CACHE_DIR = ENV.fetch("KOBAKO_CACHE_DIR", File.join(Dir.home, ".cache", "kobako"))
+  TARBALL = File.join(CACHE_DIR, "src", "mruby_#{MRUBY_VERSION}.orig.tar.gz")
+  BUILD_DIR = File.join(ROOT, "build")
+  TOOLS_DIR = File.join(BUILD_DIR, "tools")
+  MRUBY_SRC = File.join(BUILD_DIR, "mruby-#{MRUBY_VERSION}")
+  MRUBY_BUILD = File.join(BUILD_DIR, "mruby")
+  GUEST_DIR = File.join(ROOT, "ext", "guest")
+  MRUBY_LIB_DIR = File.join(MRUBY_BUILD, "wasm32-wasi", "lib")
+  HOST_MRBC = File.join(MRUBY_BUILD, "host", "bin", "mrbc")
+  WASM = File.join(ROOT, "data", "kobako.wasm")
+  # Shared by every clone so CI and later sessions reuse compiled crates (wasmtime is big).
+  CARGO_TARGET_DIR = ENV.fetch("CARGO_TARGET_DIR", File.join(CACHE_DIR, "target"))
+
+  module_function
+
+  def zig_path
+    @zig_path ||= begin
+      out = `python3 -c "import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), 'zig'))"`.strip
+      abort "ziglang is not installed for python3: run bin/setup" unless $?.success? && File.executable?(out)
+      out
+    end
+  end
+
+  def write_if_changed(path, content, mode: 0o755)
+    return if File.exist?(path) && File.read(path) == content
+    FileUtils.mkdir_p(File.dirname(path))
+    File.write(path, content)
+    File.chmod(mode, path)
+  end
+
+  def newest_mtime(patterns)
+    Dir.glob(patterns).map { |f| File.mtime(f) }.max || Time.at(0)
+  end
+
+  def cargo_env
+    { "CARGO_TARGET_DIR" => CARGO_TARGET_DIR, "RUBY" => RbConfig.ruby }
+  end
+end

@@ -1,0 +1,81 @@
+# Builds the guest module data/kobako.wasm:
+#   guest:tools   cc/ar wrappers around zig (clang 22 + wasi-libc, from PyPI's ziglang)
+#   guest:source  the pinned mruby source, checked against its sha256
+#   guest:mruby   host mrbc + wasm32 libmruby.a (with the kobako mrbgem)
+#   guest:wasm    the Rust guest crate linked with libmruby.a -> data/kobako.wasm
+#   guest:check   the module imports only WASI p1 and env.__kobako_dispatch, exports the ABI
+require "digest"
+require "etc"
+require "fileutils"
+require_relative "build_paths"
+require_relative "wasm_inspector"
+
+namespace :guest do
+  desc "Write the zig cc/ar wrappers used as the wasm C toolchain"
+  task :tools do
+    zig = KobakoBuild.zig_path
+    # An old Debian wasm-opt on PATH breaks clang's link step; the wrappers hide it.
+    KobakoBuild.write_if_changed(File.join(KobakoBuild::TOOLS_DIR, "cc"), <<~SH)
+      #!/bin/sh
+      exec "#{zig}" cc "$@"
+    SH
+    KobakoBuild.write_if_changed(File.join(KobakoBuild::TOOLS_DIR, "ar"), <<~SH)
+      #!/bin/sh
+      exec "#{zig}" ar "$@"
+    SH
+  end
+
+  desc "Unpack the pinned mruby #{KobakoBuild::MRUBY_VERSION} source"
+  task :source do
+    stamp = File.join(KobakoBuild::MRUBY_SRC, ".kobako-sha256")
+    next if File.exist?(stamp) && File.read(stamp) == KobakoBuild::MRUBY_SHA256
+
+    tarball = KobakoBuild::TARBALL
+    abort "#{tarball} is missing: run bin/setup to fetch the mruby source" unless File.exist?(tarball)
+    actual = Digest::SHA256.file(tarball).hexdigest
+    abort "#{tarball} has sha256 #{actual}, expected #{KobakoBuild::MRUBY_SHA256}" unless actual == KobakoBuild::MRUBY_SHA256
+    FileUtils.rm_rf(KobakoBuild::MRUBY_SRC)
+    FileUtils.mkdir_p(KobakoBuild::BUILD_DIR)
+    sh "tar", "xzf", tarball, "-C", KobakoBuild::BUILD_DIR
+    File.write(stamp, KobakoBuild::MRUBY_SHA256)
+  end
+
+  desc "Build host mrbc and the wasm32 libmruby.a"
+  task mruby: %i[tools source] do
+    lib = File.join(KobakoBuild::MRUBY_LIB_DIR, "libmruby.a")
+    inputs = KobakoBuild.newest_mtime([File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
+                                       File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*")])
+    next if File.exist?(lib) && File.exist?(KobakoBuild::HOST_MRBC) && File.mtime(lib) >= inputs
+
+    env = {
+      "MRUBY_CONFIG" => File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
+      "MRUBY_BUILD_DIR" => KobakoBuild::MRUBY_BUILD,
+      "KOBAKO_TOOLS_DIR" => KobakoBuild::TOOLS_DIR,
+      "PATH" => ENV.fetch("PATH").split(":").reject { |d| File.executable?(File.join(d, "wasm-opt")) }.join(":")
+    }
+    Dir.chdir(KobakoBuild::MRUBY_SRC) { sh env, "rake", "-j#{Etc.nprocessors}", "all" }
+    FileUtils.touch(lib)
+  end
+
+  desc "Link the Rust guest crate with libmruby.a into data/kobako.wasm"
+  task wasm: :mruby do
+    env = KobakoBuild.cargo_env.merge("KOBAKO_MRUBY_LIB_DIR" => KobakoBuild::MRUBY_LIB_DIR)
+    sh env, "cargo", "build", "--quiet", "--release", "--target", "wasm32-wasip1",
+       "-p", "kobako-guest", chdir: KobakoBuild::ROOT
+    built = File.join(KobakoBuild::CARGO_TARGET_DIR, "wasm32-wasip1", "release", "kobako_guest.wasm")
+    FileUtils.mkdir_p(File.dirname(KobakoBuild::WASM))
+    unless File.exist?(KobakoBuild::WASM) && FileUtils.identical?(built, KobakoBuild::WASM)
+      FileUtils.cp(built, KobakoBuild::WASM)
+    end
+    Rake::Task["guest:check"].invoke
+  end
+
+  desc "Check the guest's imports and exports against the ABI (contract W-1)"
+  task :check do
+    KobakoBuild::WasmInspector.new(File.binread(KobakoBuild::WASM)).check_abi!
+    puts "#{KobakoBuild::WASM}: #{File.size(KobakoBuild::WASM)} bytes, imports and exports match the ABI"
+  end
+end
+
+desc "Build data/kobako.wasm"
+task guest: "guest:wasm"
