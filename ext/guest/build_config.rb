@@ -26,6 +26,9 @@ MRuby::CrossBuild.new("wasm32-wasi") do |conf|
   conf.cc.command = File.join(tools, "cc")
   conf.cc.flags = wasm_flags + %w[-O2 -g0]
   conf.cc.defines += KOBAKO_MRUBY_DEFINES
+  # mruby's non-Linux defaults cap Strings at 1 MiB and Arrays at 128 Ki elements;
+  # the sandbox's memory_limit is the cap that should decide, so lift them.
+  conf.cc.defines += %w[MRB_STR_LENGTH_MAX=0 MRB_ARY_LENGTH_MAX=0]
   conf.linker.command = File.join(tools, "cc")
   conf.linker.flags = wasm_flags
   conf.archiver.command = File.join(tools, "ar")

@@ -46,7 +46,7 @@ module Kobako
       when :timeout
         TimeoutError.new("the script ran past its timeout of #{sandbox.timeout} s")
       when :memory_limit
-        MemoryLimitError.new("the script needed more memory than its memory_limit of #{sandbox.memory_limit} bytes (#{message})")
+        MemoryLimitError.new("the script exceeded its memory_limit of #{sandbox.memory_limit} bytes: #{message}")
       else
         TrapError.new("the guest trapped: #{message}")
       end

@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 use wasmtime::{Memory, Store, Trap, UpdateDeadline};
 
 use crate::capture::Capture;
+use crate::dispatch::DispatchUnavailable;
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
 use crate::guest_module::GuestModule;
 use crate::limits::{MemoryCap, MemoryLimitExceeded};
+use crate::wasi::GuestExit;
 
 /// The caps of one Sandbox (contract §3).
 #[derive(Clone, Copy, Debug, Default)]
@@ -141,12 +143,23 @@ fn call_eval(module: &GuestModule, store: &mut Store<Invocation>) -> Result<Vec<
     Ok(bytes.to_vec())
 }
 
+/// Classifies a failed guest call. Known causes get their own one-line message; the wasm
+/// backtrace stays out of it (it names guest internals, not the user's script).
 fn fault(err: wasmtime::Error) -> (FaultKind, String) {
-    if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-        return (FaultKind::Timeout, "the invocation ran past its timeout".into());
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        if *trap == Trap::Interrupt {
+            return (FaultKind::Timeout, "the invocation ran past its timeout".into());
+        }
+        return (FaultKind::Trap, trap.to_string());
     }
-    if err.downcast_ref::<MemoryLimitExceeded>().is_some() {
-        return (FaultKind::MemoryLimit, describe(&err));
+    if let Some(limit) = err.downcast_ref::<MemoryLimitExceeded>() {
+        return (FaultKind::MemoryLimit, limit.to_string());
+    }
+    if let Some(exit) = err.downcast_ref::<GuestExit>() {
+        return (FaultKind::Trap, exit.to_string());
+    }
+    if let Some(dispatch) = err.downcast_ref::<DispatchUnavailable>() {
+        return (FaultKind::Trap, dispatch.to_string());
     }
     (FaultKind::Trap, describe(&err))
 }
