@@ -28,10 +28,9 @@ module Kobako
 
     # Runs `code` and returns the value of its last expression (contract A-3).
     def eval(code)
-      raise SandboxError.new("code must be a String, got #{code.class}", klass: "TypeError") unless code.is_a?(String)
-
+      source = Sandbox.source_bytes(code)
       seal!
-      snapshot = @runtime.eval(Transport.eval_input(code))
+      snapshot = @runtime.eval(Transport.eval_input(source))
       remember(snapshot)
       Transport.result(snapshot, self)
     end
@@ -47,6 +46,24 @@ module Kobako
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
         "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect}#{' sealed' if sealed?}>"
+    end
+
+    # The script as UTF-8 bytes, refused before anything runs when it cannot be one (A-3).
+    def self.source_bytes(code)
+      raise SandboxError.new("code must be a String, got #{code.class}", klass: "TypeError") unless code.is_a?(String)
+
+      unless [Encoding::UTF_8, Encoding::US_ASCII, Encoding::BINARY].include?(code.encoding)
+        begin
+          code = code.encode(Encoding::UTF_8)
+        rescue EncodingError => e
+          raise SandboxError.new("code cannot be converted to UTF-8: #{e.message}", klass: "EncodingError")
+        end
+      end
+      if code.bytesize > Codec::MAX_PAYLOAD
+        raise SandboxError.new("code is #{code.bytesize} bytes, over the #{Codec::MAX_PAYLOAD}-byte limit",
+                               klass: "ArgumentError")
+      end
+      code
     end
 
     private

@@ -11,6 +11,18 @@ RSpec.describe Kobako::Sandbox, "errors" do
     expect(sandbox.usage).to equal(Kobako::Usage::EMPTY)
   end
 
+  it "refuses code over 16 MiB before anything runs" do
+    expect { sandbox.eval("#" * ((16 << 20) + 1)) }
+      .to raise_error(Kobako::SandboxError, /code is 16777217 bytes, over the 16777216-byte limit/)
+    expect(sandbox.usage).to equal(Kobako::Usage::EMPTY)
+  end
+
+  it "runs code in other encodings as UTF-8 and refuses code that cannot convert" do
+    expect(sandbox.eval("'café'".encode("ISO-8859-1"))).to eq("café")
+    expect { sandbox.eval("'\x81'".dup.force_encoding("Shift_JIS").then { |s| s.b.force_encoding("Shift_JIS") + "\xff".b.force_encoding("Shift_JIS") }) }
+      .to raise_error(Kobako::SandboxError, /cannot be converted to UTF-8/)
+  end
+
   it "reports a syntax error with its line number" do
     expect { sandbox.eval("x = 1\ny = (2 +\n\n") }.to raise_error(Kobako::SandboxError) { |e|
       expect(e.klass).to eq("SyntaxError")
