@@ -43,6 +43,21 @@ fn errno<T>(result: Result<T, crate::errors::WireError>) -> i32 {
     }
 }
 
+/// The (ptr, len) pairs of an iovec array, or the errno to return for a bad one.
+fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Result<Vec<(u32, u32)>, i32> {
+    if count as u32 > MAX_IOVECS {
+        return Err(EINVAL);
+    }
+    (0..count as u32)
+        .map(|i| {
+            let entry = (iovs as u32).checked_add(i * 8).ok_or(EFAULT)?;
+            let ptr = read_u32(mem, entry).map_err(|_| EFAULT)?;
+            let len = read_u32(mem, entry.wrapping_add(4)).map_err(|_| EFAULT)?;
+            Ok((ptr, len))
+        })
+        .collect()
+}
+
 fn fd_write(mut caller: Ctx<'_>, fd: i32, iovs: i32, iovs_len: i32, nwritten: i32) -> i32 {
     let Some((mem, state)) = memory_and_state(&mut caller) else { return EFAULT };
     let capture = match fd {
@@ -50,15 +65,12 @@ fn fd_write(mut caller: Ctx<'_>, fd: i32, iovs: i32, iovs_len: i32, nwritten: i3
         2 => &mut state.stderr,
         _ => return EBADF,
     };
-    if iovs_len as u32 > MAX_IOVECS {
-        return EINVAL;
-    }
+    let list = match iovecs(mem, iovs, iovs_len) {
+        Ok(list) => list,
+        Err(errno) => return errno,
+    };
     let mut total: u32 = 0;
-    for i in 0..iovs_len as u32 {
-        let Some(entry) = (iovs as u32).checked_add(i * 8) else { return EFAULT };
-        let (Ok(ptr), Ok(len)) = (read_u32(mem, entry), read_u32(mem, entry.wrapping_add(4))) else {
-            return EFAULT;
-        };
+    for (ptr, len) in list {
         let Ok(data) = slice(mem, ptr, len) else { return EFAULT };
         capture.write(data);
         total = total.saturating_add(len);
@@ -71,15 +83,12 @@ fn fd_read(mut caller: Ctx<'_>, fd: i32, iovs: i32, iovs_len: i32, nread: i32) -
     if fd != 0 {
         return EBADF;
     }
-    if iovs_len as u32 > MAX_IOVECS {
-        return EINVAL;
-    }
+    let list = match iovecs(mem, iovs, iovs_len) {
+        Ok(list) => list,
+        Err(errno) => return errno,
+    };
     let mut total: u32 = 0;
-    for i in 0..iovs_len as u32 {
-        let Some(entry) = (iovs as u32).checked_add(i * 8) else { return EFAULT };
-        let (Ok(ptr), Ok(len)) = (read_u32(mem, entry), read_u32(mem, entry.wrapping_add(4))) else {
-            return EFAULT;
-        };
+    for (ptr, len) in list {
         let remaining = &state.stdin[state.stdin_pos..];
         let n = remaining.len().min(len as usize);
         let Ok(dest) = slice_mut(mem, ptr, n as u32) else { return EFAULT };
