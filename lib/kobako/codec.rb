@@ -56,9 +56,7 @@ module Kobako
 
     def check(value, depth, path)
       case value
-      when nil, true, false, Float, Symbol
-        nil
-      when String
+      when nil, true, false, Float, Symbol, String
         nil
       when Integer
         raise UnsupportedValue, "#{path}: integer #{abbreviate(value)} is out of the 64-bit range" unless INT64.cover?(value)

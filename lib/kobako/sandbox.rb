@@ -96,7 +96,7 @@ module Kobako
 
       def timeout(value)
         return nil if value.nil?
-        unless value.is_a?(Numeric) && value.real? && !value.is_a?(Complex) && value.to_f.finite? && value.positive?
+        unless value.is_a?(Numeric) && value.real? && value.to_f.finite? && value.positive?
           raise ArgumentError, "timeout must be nil or a positive finite number of seconds, got #{value.inspect}"
         end
 
