@@ -12,4 +12,11 @@ rescue LoadError => e
   raise LoadError, "kobako's native extension is not built (#{e.message}): run bin/setup or `rake compile`"
 end
 
+require_relative "kobako/handle_table"
+require_relative "kobako/namespace"
+require_relative "kobako/services"
+require_relative "kobako/allowlist"
+require_relative "kobako/arguments"
+require_relative "kobako/guest_block"
+require_relative "kobako/dispatcher"
 require_relative "kobako/sandbox"

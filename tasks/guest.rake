@@ -1,6 +1,6 @@
 # Builds the guest module data/kobako.wasm:
 #   guest:tools   cc/ar wrappers around zig (clang 22 + wasi-libc, from PyPI's ziglang)
-#   guest:source  the pinned mruby source, checked against its sha256
+#   guest:source  the pinned mruby source, checked against its sha256, with our fixes applied
 #   guest:mruby   host mrbc + wasm32 libmruby.a (with the kobako mrbgem)
 #   guest:wasm    the Rust guest crate linked with libmruby.a -> data/kobako.wasm
 #   guest:check   the module imports only WASI p1 and env.__kobako_dispatch, exports the ABI
@@ -9,6 +9,7 @@ require "etc"
 require "fileutils"
 require_relative "build_paths"
 require_relative "wasm_inspector"
+require_relative "../ext/guest/mruby_patches"
 
 namespace :guest do
   desc "Write the zig cc/ar wrappers used as the wasm C toolchain"
@@ -28,7 +29,8 @@ namespace :guest do
   desc "Unpack the pinned mruby #{KobakoBuild::MRUBY_VERSION} source"
   task :source do
     stamp = File.join(KobakoBuild::MRUBY_SRC, ".kobako-sha256")
-    next if File.exist?(stamp) && File.read(stamp) == KobakoBuild::MRUBY_SHA256
+    stamp_text = "#{KobakoBuild::MRUBY_SHA256} patches:#{KobakoMrubyPatches.digest}"
+    next if File.exist?(stamp) && File.read(stamp) == stamp_text
 
     tarball = KobakoBuild::TARBALL
     abort "#{tarball} is missing: run bin/setup to fetch the mruby source" unless File.exist?(tarball)
@@ -37,13 +39,15 @@ namespace :guest do
     FileUtils.rm_rf(KobakoBuild::MRUBY_SRC)
     FileUtils.mkdir_p(KobakoBuild::BUILD_DIR)
     sh "tar", "xzf", tarball, "-C", KobakoBuild::BUILD_DIR
-    File.write(stamp, KobakoBuild::MRUBY_SHA256)
+    KobakoMrubyPatches.apply(KobakoBuild::MRUBY_SRC)
+    File.write(stamp, stamp_text)
   end
 
   desc "Build host mrbc and the wasm32 libmruby.a"
   task mruby: %i[tools source] do
     lib = File.join(KobakoBuild::MRUBY_LIB_DIR, "libmruby.a")
     inputs = KobakoBuild.newest_mtime([File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
+                                       File.join(KobakoBuild::GUEST_DIR, "mruby_patches.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*")])
     next if File.exist?(lib) && File.exist?(KobakoBuild::HOST_MRBC) && File.mtime(lib) >= inputs
 

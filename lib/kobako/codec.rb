@@ -4,8 +4,13 @@ module Kobako
   # MessagePack for the values that cross the boundary (contract A-4, W-3):
   # nil, true, false, Integer (64-bit), Float, String (UTF-8 -> str, binary -> bin),
   # Symbol (ext type 0), Array, Hash, nested at most MAX_DEPTH containers deep.
+  # With a HandleTable, any other object becomes a Handle (ext type 1) on the way to the
+  # guest and comes back as itself (contract H-1/H-2). Faults (ext type 2) only appear as
+  # the whole of a Service response or block result.
   module Codec
     SYMBOL_EXT = 0
+    HANDLE_EXT = 1
+    FAULT_EXT = 2
     MAX_DEPTH = 128
     MAX_PAYLOAD = 16 << 20
     INT64 = (-(2**63))..(2**63 - 1)
@@ -21,14 +26,30 @@ module Kobako
       name.to_sym
     end
 
+    # A Handle on the wire: the id of an entry in the invocation's HandleTable.
+    HandleRef = Struct.new(:id)
+    # A failed Service call or block, as the whole of a response: {"kind", "message", ...}.
+    Fault = Struct.new(:fields) do
+      def kind = fields["kind"]
+      def message = fields["message"]
+    end
+
+    # Objects that never cross, not even as Handles (contract S-3).
+    NEVER_HANDLED = [Proc, Method, UnboundMethod, Binding].freeze
+
     FACTORY = MessagePack::Factory.new
     FACTORY.register_type(SYMBOL_EXT, Symbol, packer: ->(sym) { sym.name.b }, unpacker: symbol_unpacker)
+    FACTORY.register_type(HANDLE_EXT, HandleRef, packer: ->(ref) { [ref.id].pack("N") },
+                                                 unpacker: ->(bytes) { Codec.resolve_handle(bytes) })
+    FACTORY.register_type(FAULT_EXT, Fault, packer: ->(fault) { FACTORY.dump(fault.fields) },
+                                            unpacker: ->(bytes) { Codec.read_fault(bytes) })
 
     module_function
 
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
-    def encode(value)
-      check(value, 0, "value")
+    # With `handles`, non-representable leaves become Handles instead of errors.
+    def encode(value, handles: nil)
+      value = prepare(value, 0, "value", handles)
       bytes = FACTORY.dump(value)
       if bytes.bytesize > MAX_PAYLOAD
         raise UnsupportedValue, "encoded value is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
@@ -36,15 +57,26 @@ module Kobako
       bytes
     end
 
+    # A fault response (Service call or block result).
+    def encode_fault(kind, message, **extra)
+      FACTORY.dump(Fault.new({ "kind" => kind, "message" => message }.merge(extra.transform_keys(&:to_s))))
+    end
+
     # Decodes exactly one value from `bytes`; anything malformed raises MalformedPayload.
-    def decode(bytes)
+    # Handles resolve through `handles`; a Fault is accepted only as the whole value and
+    # only when `faults` is true.
+    def decode(bytes, handles: nil, faults: false)
       if bytes.bytesize > MAX_PAYLOAD
         raise MalformedPayload, "payload is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
       end
+      state = Thread.current[:kobako_decode] = { handles: handles, faults: 0 }
       unpacker = FACTORY.unpacker
       unpacker.feed(bytes)
       value = unpacker.read
       raise MalformedPayload, "trailing bytes after the value" unless unpacker.buffer.empty?
+      if state[:faults].positive? && !(faults && state[:faults] == 1 && value.is_a?(Fault))
+        raise MalformedPayload, "a fault can only be the whole of a response"
+      end
       value
     rescue EOFError
       raise MalformedPayload, "payload is truncated"
@@ -52,26 +84,80 @@ module Kobako
       raise MalformedPayload, "value nests deeper than #{MAX_DEPTH} levels"
     rescue MessagePack::UnknownExtTypeError, MessagePack::MalformedFormatError, EncodingError, RangeError => e
       raise MalformedPayload, "malformed payload (#{e.message})"
+    ensure
+      Thread.current[:kobako_decode] = nil
     end
 
-    def check(value, depth, path)
+    # ext 1 -> the original host object (contract H-2).
+    def resolve_handle(bytes)
+      state = Thread.current[:kobako_decode]
+      raise MalformedPayload, "a Handle ext must carry 4 bytes" unless bytes.bytesize == 4
+
+      id = bytes.unpack1("N")
+      handles = state && state[:handles]
+      raise MalformedPayload, "a Handle (##{id}) cannot appear here" unless handles
+
+      handles.fetch(id)
+    end
+
+    def read_fault(bytes)
+      state = Thread.current[:kobako_decode]
+      state[:faults] += 1 if state
+      fields = FACTORY.load(bytes)
+      unless fields.is_a?(Hash) && fields["kind"].is_a?(String) && fields.fetch("message", "").is_a?(String)
+        raise MalformedPayload, "a fault must be a map with a String kind"
+      end
+
+      Fault.new(fields)
+    end
+
+    # Checks `value` against A-4 and returns what to pack: the value itself, or (with a
+    # HandleTable) a copy whose non-representable leaves are HandleRefs.
+    def prepare(value, depth, path, handles)
       case value
       when nil, true, false, Float, Symbol, String
-        nil
+        value
       when Integer
         raise UnsupportedValue, "#{path}: integer #{abbreviate(value)} is out of the 64-bit range" unless INT64.cover?(value)
+
+        value
       when Array
         check_depth(depth, path)
-        value.each_with_index { |v, i| check(v, depth + 1, "#{path}[#{i}]") }
+        prepared = nil
+        value.each_with_index do |v, i|
+          p = prepare(v, depth + 1, "#{path}[#{i}]", handles)
+          next if p.equal?(v) && prepared.nil?
+
+          prepared ||= value[0, i]
+          prepared << p
+        end
+        prepared || value
       when Hash
         check_depth(depth, path)
-        value.each do |k, v|
-          check(k, depth + 1, "#{path} key")
-          check(v, depth + 1, "#{path}[#{k.inspect[0, 40]}]")
+        prepared = nil
+        value.each_with_index do |(k, v), i|
+          pk = prepare(k, depth + 1, "#{path} key", handles)
+          pv = prepare(v, depth + 1, "#{path}[#{k.inspect[0, 40]}]", handles)
+          next if pk.equal?(k) && pv.equal?(v) && prepared.nil?
+
+          prepared ||= value.first(i).to_h
+          prepared[pk] = pv
         end
+        prepared || value
       else
+        handle_for(value, path, handles)
+      end
+    end
+
+    def handle_for(value, path, handles)
+      if handles.nil?
         raise UnsupportedValue, "#{path}: #{value.class} is not a supported sandbox value type"
       end
+      if NEVER_HANDLED.any? { |klass| value.is_a?(klass) }
+        raise UnsupportedValue, "#{path}: a #{value.class} is never handed to the sandbox"
+      end
+
+      HandleRef.new(handles.id_for(value))
     end
 
     def check_depth(depth, path)

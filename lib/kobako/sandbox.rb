@@ -21,18 +21,26 @@ module Kobako
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit)
-      @sealed = false
+      @services = Services.new
       @latest = {}.compare_by_identity
       @latest_lock = Mutex.new
+    end
+
+    # The Service namespace `name` (a constant in the guest), created on first use
+    # (contract S-1). Bind members with Namespace#bind before the first invocation.
+    def define(name)
+      @services.define(name)
     end
 
     # Runs `code` and returns the value of its last expression (contract A-3).
     def eval(code)
       source = Sandbox.source_bytes(code)
-      seal!
-      snapshot = @runtime.eval(Transport.eval_input(source))
+      @services.seal!
+      handles = HandleTable.new
+      dispatcher = Dispatcher.new(@services, handles)
+      snapshot = @runtime.eval(Transport.eval_input(source, preamble: @services.preamble), dispatcher)
       remember(snapshot)
-      Transport.result(snapshot, self)
+      Transport.result(snapshot, self, handles)
     end
 
     def stdout = latest.stdout
@@ -41,7 +49,7 @@ module Kobako
     def stderr_truncated? = latest.stderr_truncated
     def usage = latest.usage
 
-    def sealed? = @sealed
+    def sealed? = @services.sealed?
 
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
@@ -67,10 +75,6 @@ module Kobako
     end
 
     private
-
-    def seal!
-      @sealed = true
-    end
 
     def latest
       @latest_lock.synchronize { @latest[Thread.current] } || NOTHING_YET

@@ -19,15 +19,17 @@ module Kobako
     end
 
     # Turns a Snapshot into the invocation's value, or raises the error it describes.
-    def result(snapshot, sandbox)
+    # Handles in the value come back as the host objects they stand for (contract H-2).
+    def result(snapshot, sandbox, handles = nil)
       if (kind = snapshot.trap_kind)
+        Runtime.raise_host_error if kind == :host
         raise trap_error(kind, snapshot.trap_message, sandbox)
       end
 
       bytes = snapshot.outcome
       raise TrapError, "the guest returned an empty outcome" if bytes.nil? || bytes.empty?
 
-      payload = decode(bytes.byteslice(1, bytes.bytesize - 1))
+      payload = decode(bytes.byteslice(1, bytes.bytesize - 1), handles)
       case bytes.getbyte(0)
       when OUTCOME_VALUE then payload
       when OUTCOME_ERROR then raise guest_error(payload)
@@ -35,9 +37,9 @@ module Kobako
       end
     end
 
-    def decode(bytes)
-      Codec.decode(bytes)
-    rescue Codec::MalformedPayload => e
+    def decode(bytes, handles = nil)
+      Codec.decode(bytes, handles: handles)
+    rescue Codec::MalformedPayload, HandleTable::UnknownHandle => e
       raise TrapError, "the guest returned a malformed outcome: #{e.message}"
     end
 

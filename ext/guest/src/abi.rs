@@ -5,8 +5,11 @@ use std::cell::UnsafeCell;
 use std::ffi::{c_char, CStr};
 use std::io::Read;
 
+use std::alloc::Layout;
+
 use crate::frames;
 use crate::msgpack::{Writer, MAX_PAYLOAD};
+use crate::reader::{Reader, Token};
 
 /// Bumped whenever the host/guest wire changes; the host refuses a mismatch at load.
 const ABI_VERSION: i32 = 1;
@@ -19,47 +22,68 @@ struct MrbState {
 #[allow(improper_ctypes)] // Writer is opaque to C: it only passes the pointer back.
 extern "C" {
     fn kobako_open() -> *mut MrbState;
-    fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, w: *mut Writer);
+    fn kobako_eval(
+        mrb: *mut MrbState,
+        preamble: *const u8,
+        preamble_len: usize,
+        src: *const u8,
+        len: usize,
+        filename: *const c_char,
+        w: *mut Writer,
+    );
+    fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
     fn kobako_write_error(w: *mut Writer, origin: *const c_char, klass: *const c_char, message: *const c_char);
 }
 
-struct Guest {
-    mrb: *mut MrbState,
-    outcome: Writer,
+#[link(wasm_import_module = "env")]
+extern "C" {
+    /// The host's Service dispatcher (contract W-1): request in, packed response out.
+    #[link_name = "__kobako_dispatch"]
+    fn host_dispatch(req_ptr: i32, req_len: i32) -> i64;
 }
 
-struct GuestCell(UnsafeCell<Guest>);
+/// A global the single guest thread owns. Exports re-enter each other (a Service call
+/// yields back into the guest), so state is only ever reached through raw pointers,
+/// never through long-lived `&mut` borrows.
+struct Global<T>(UnsafeCell<T>);
 // SAFETY: wasm32-wasip1 without threads: there is exactly one thread.
-unsafe impl Sync for GuestCell {}
+unsafe impl<T> Sync for Global<T> {}
 
-static GUEST: GuestCell = GuestCell(UnsafeCell::new(Guest {
-    mrb: std::ptr::null_mut(),
-    outcome: Writer::new(),
-}));
-
-fn guest() -> &'static mut Guest {
-    // SAFETY: single-threaded, and no export re-enters another while holding this borrow.
-    unsafe { &mut *GUEST.0.get() }
+impl<T> Global<T> {
+    fn ptr(&self) -> *mut T {
+        self.0.get()
+    }
 }
 
-fn error_outcome(w: &mut Writer, klass: &CStr, message: &str) {
+static MRB: Global<*mut MrbState> = Global(UnsafeCell::new(std::ptr::null_mut()));
+/// The outcome of `__kobako_eval`, read by `__kobako_take_outcome`.
+static OUTCOME: Global<Writer> = Global(UnsafeCell::new(Writer::new()));
+/// Scratch buffer for requests to the host and block results (see kobako_guest.h).
+static WIRE: Global<Writer> = Global(UnsafeCell::new(Writer::new()));
+
+fn error_outcome(w: *mut Writer, klass: &CStr, message: &str) {
     let message = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
-    w.clear();
-    unsafe { kobako_write_error(w, c"sandbox".as_ptr(), klass.as_ptr(), message.as_ptr()) };
+    unsafe {
+        (*w).clear();
+        kobako_write_error(w, c"sandbox".as_ptr(), klass.as_ptr(), message.as_ptr());
+    }
 }
 
 /// Opens the interpreter once per instance.
-fn interpreter(g: &mut Guest) -> Option<*mut MrbState> {
-    if g.mrb.is_null() {
-        g.mrb = unsafe { kobako_open() };
+fn interpreter() -> Option<*mut MrbState> {
+    unsafe {
+        if (*MRB.ptr()).is_null() {
+            *MRB.ptr() = kobako_open();
+        }
+        let mrb = *MRB.ptr();
+        (!mrb.is_null()).then_some(mrb)
     }
-    (!g.mrb.is_null()).then_some(g.mrb)
 }
 
 /// Keeps the outcome within the payload cap, replacing it with an error if it is not.
-fn enforce_payload_cap(w: &mut Writer) {
-    if w.len() > MAX_PAYLOAD {
-        let len = w.len();
+fn enforce_payload_cap(w: *mut Writer) {
+    let len = unsafe { (*w).len() };
+    if len > MAX_PAYLOAD {
         error_outcome(
             w,
             c"Kobako::PayloadTooLarge",
@@ -77,67 +101,112 @@ pub extern "C" fn abi_version() -> i32 {
 /// after it as the invocation's baseline (contract C-2).
 #[export_name = "__kobako_init"]
 pub extern "C" fn init() -> i32 {
-    i32::from(interpreter(guest()).is_some())
+    i32::from(interpreter().is_some())
 }
 
-/// Memory the host fills directly (the run envelope). Lives as long as the instance.
+/// Memory the host fills directly (Service responses, block calls, the run envelope).
+/// The guest releases it with `kobako_free` once it has read it.
 #[export_name = "__kobako_alloc"]
 pub extern "C" fn alloc(size: i32) -> i32 {
     if size <= 0 || size as usize > MAX_PAYLOAD {
         return 0;
     }
-    let mut block = Vec::<u8>::with_capacity(size as usize);
-    let ptr = block.as_mut_ptr();
-    std::mem::forget(block);
-    ptr as i32
+    match Layout::from_size_align(size as usize, 8) {
+        Ok(layout) => unsafe { std::alloc::alloc(layout) as i32 },
+        Err(_) => 0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn kobako_free(ptr: *const u8, len: usize) {
+    if ptr.is_null() || len == 0 {
+        return;
+    }
+    if let Ok(layout) = Layout::from_size_align(len, 8) {
+        unsafe { std::alloc::dealloc(ptr as *mut u8, layout) };
+    }
 }
 
 /// Runs the script sent on stdin as frames [preamble, source, snippets].
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
-    let g = guest();
-    g.outcome.clear();
-    let Some(mrb) = interpreter(g) else {
-        return error_outcome(&mut g.outcome, c"NoMemoryError", "the mruby interpreter could not be opened");
+    let out = OUTCOME.ptr();
+    unsafe { (*out).clear() };
+    let Some(mrb) = interpreter() else {
+        return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
     };
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        return error_outcome(&mut g.outcome, c"Kobako::WireError", &format!("reading the input frames failed: {e}"));
+        return error_outcome(out, c"Kobako::WireError", &format!("reading the input frames failed: {e}"));
     }
     let frames = match frames::split(&input) {
         Ok(frames) => frames,
-        Err(e) => return error_outcome(&mut g.outcome, c"Kobako::WireError", &e.to_string()),
+        Err(e) => return error_outcome(out, c"Kobako::WireError", &e.to_string()),
     };
     if frames.len() < 2 {
         let msg = format!("eval expects the frames [preamble, source, snippets], got {}", frames.len());
-        return error_outcome(&mut g.outcome, c"Kobako::WireError", &msg);
+        return error_outcome(out, c"Kobako::WireError", &msg);
     }
-    let source = frames[1];
-    unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), &mut g.outcome) };
-    enforce_payload_cap(&mut g.outcome);
+    let (preamble, source) = (frames[0], frames[1]);
+    unsafe {
+        kobako_eval(mrb, preamble.as_ptr(), preamble.len(), source.as_ptr(), source.len(), c"(eval)".as_ptr(), out)
+    };
+    enforce_payload_cap(out);
 }
 
 #[export_name = "__kobako_run"]
 pub extern "C" fn run(_env_ptr: i32, _env_len: i32) {
-    let g = guest();
-    error_outcome(&mut g.outcome, c"NotImplementedError", "__kobako_run is not supported by this guest yet");
+    error_outcome(OUTCOME.ptr(), c"NotImplementedError", "__kobako_run is not supported by this guest yet");
 }
 
+/// Runs the block a host Service yields to, from inside that Service's dispatch. The
+/// request (block serial, args, kwargs) was placed with `__kobako_alloc`; the result or
+/// fault is returned as `(ptr << 32) | len`, valid until the next export call.
 #[export_name = "__kobako_yield_to_block"]
-pub extern "C" fn yield_to_block(_ptr: i32, _len: i32) -> i64 {
-    let g = guest();
-    error_outcome(&mut g.outcome, c"NotImplementedError", "__kobako_yield_to_block is not supported by this guest yet");
-    pack(&g.outcome)
+pub extern "C" fn yield_to_block(ptr: i32, len: i32) -> i64 {
+    let wire = WIRE.ptr();
+    unsafe { (*wire).clear() };
+    let req = ptr as u32 as usize as *const u8;
+    let len = len.max(0) as usize;
+    match interpreter() {
+        Some(mrb) => unsafe { kobako_yield(mrb, req, len, wire) },
+        None => error_outcome(wire, c"NoMemoryError", "the mruby interpreter is not open"),
+    }
+    kobako_free(req, len);
+    pack(wire)
 }
 
 /// The latest outcome as `(ptr << 32) | len`; valid until the next export call.
 #[export_name = "__kobako_take_outcome"]
 pub extern "C" fn take_outcome() -> i64 {
-    pack(&guest().outcome)
+    pack(OUTCOME.ptr())
 }
 
-fn pack(w: &Writer) -> i64 {
+fn pack(w: *const Writer) -> i64 {
+    let w = unsafe { &*w };
     (((w.bytes().as_ptr() as u32 as u64) << 32) | w.len() as u32 as u64) as i64
+}
+
+#[no_mangle]
+pub extern "C" fn kobako_wire_writer() -> *mut Writer {
+    let wire = WIRE.ptr();
+    unsafe { (*wire).clear() };
+    wire
+}
+
+/// Sends the request in `req` to the host and hands back the response it placed in
+/// guest memory (released by the caller with `kobako_free`).
+#[no_mangle]
+pub extern "C" fn kobako_host_send(req: *mut Writer, resp: *mut *const u8, resp_len: *mut usize) {
+    let (ptr, len) = unsafe {
+        let bytes = (*req).bytes();
+        (bytes.as_ptr() as i32, bytes.len() as i32)
+    };
+    let packed = unsafe { host_dispatch(ptr, len) } as u64;
+    unsafe {
+        *resp = (packed >> 32) as u32 as usize as *const u8;
+        *resp_len = (packed & 0xffff_ffff) as usize;
+    }
 }
 
 // Callbacks for the C half (kobako_guest.h). `w` is always the pointer we passed in.
@@ -174,6 +243,26 @@ pub extern "C" fn kobako_mp_string(w: *mut Writer, ptr: *const u8, len: usize) {
 #[no_mangle]
 pub extern "C" fn kobako_mp_symbol(w: *mut Writer, ptr: *const u8, len: usize) {
     writer!(w).symbol(bytes(ptr, len))
+}
+#[no_mangle]
+pub extern "C" fn kobako_mp_handle(w: *mut Writer, id: u32) {
+    writer!(w).handle(id)
+}
+#[no_mangle]
+pub extern "C" fn kobako_mp_wrap_ext(w: *mut Writer, start: usize, kind: i8) {
+    writer!(w).wrap_ext(start, kind)
+}
+#[no_mangle]
+pub extern "C" fn kobako_mp_next(buf: *const u8, len: usize, pos: *mut usize, tok: *mut Token) -> *const c_char {
+    let mut reader = Reader::at(bytes(buf, len), unsafe { *pos });
+    match reader.next() {
+        Ok(t) => unsafe {
+            *tok = t;
+            *pos = reader.position();
+            std::ptr::null()
+        },
+        Err(e) => e.message().as_ptr(),
+    }
 }
 #[no_mangle]
 pub extern "C" fn kobako_mp_array_header(w: *mut Writer, len: u32) {

@@ -1,9 +1,10 @@
 //! The Rust half of the kobako guest: the wasm ABI (contract W-1/W-2), input framing and
-//! the MessagePack writer. The mruby half (compile, run, walk values) is the `mruby-kobako`
+//! the MessagePack writer and reader. The mruby half (compile, run, walk values) is the `mruby-kobako`
 //! mrbgem under `mrbgem/`, linked in through libmruby.a.
 
 pub mod frames;
 pub mod msgpack;
+pub mod reader;
 
 #[cfg(target_family = "wasm")]
 mod abi;

@@ -1,8 +1,12 @@
-//! The MessagePack writer the guest encodes outcomes with (contract W-3).
+//! The MessagePack writer and pull reader of the guest (contract W-3).
 //! Pure Rust, so `cargo test` exercises it on the host.
 
 /// Ext type carrying a Symbol's name as UTF-8 bytes.
 pub const EXT_SYMBOL: i8 = 0;
+/// Ext type carrying a Handle id as a big-endian u32 (contract H-1).
+pub const EXT_HANDLE: i8 = 1;
+/// Ext type carrying a failed call: a msgpack map describing the fault.
+pub const EXT_FAULT: i8 = 2;
 
 /// Every payload in either direction is capped at 16 MiB (contract W-3).
 pub const MAX_PAYLOAD: usize = 16 << 20;
@@ -87,6 +91,19 @@ impl Writer {
     pub fn symbol(&mut self, name: &[u8]) {
         self.ext_header(EXT_SYMBOL, name.len());
         self.buf.extend_from_slice(name);
+    }
+
+    pub fn handle(&mut self, id: u32) {
+        self.ext_header(EXT_HANDLE, 4);
+        self.buf.extend_from_slice(&id.to_be_bytes());
+    }
+
+    /// Turns everything written since `start` into the payload of one ext value.
+    pub fn wrap_ext(&mut self, start: usize, kind: i8) {
+        let start = start.min(self.buf.len());
+        let payload = self.buf.split_off(start);
+        self.ext_header(kind, payload.len());
+        self.buf.extend_from_slice(&payload);
     }
 
     pub fn array_header(&mut self, len: u32) {
@@ -178,6 +195,16 @@ mod tests {
         let mut w = Writer::new();
         f(&mut w);
         w.bytes().to_vec()
+    }
+
+    #[test]
+    fn wrap_ext_moves_the_tail_into_an_ext_payload() {
+        let mut w = Writer::new();
+        w.array_header(1);
+        let start = w.len();
+        w.map_header(0);
+        w.wrap_ext(start, EXT_FAULT);
+        assert_eq!(w.bytes(), [0x91, 0xd4, EXT_FAULT as u8, 0x80]);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! One invocation: a fresh guest instance, armed caps, the call, and what came back.
 //! Nothing survives between invocations: each gets its own Store and instance.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use wasmtime::{Memory, Store, Trap, UpdateDeadline};
+use magnus::{value::BoxValue, Value};
+use wasmtime::{Instance, Memory, Store, Trap, TypedFunc, UpdateDeadline};
 
 use crate::capture::Capture;
-use crate::dispatch::DispatchUnavailable;
+use crate::dispatch::{Abort, Aborted, DispatchFault};
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
@@ -31,9 +33,28 @@ pub struct Invocation {
     pub stderr: Capture,
     pub memory_cap: MemoryCap,
     pub memory: Option<Memory>,
+    /// Guest exports the dispatch import calls back into.
+    pub exports: Option<Exports>,
+    /// The Ruby object answering Service calls (`#call(request, token)`), rooted and
+    /// pinned for the whole invocation (contract W-4).
+    pub dispatcher: Option<BoxValue<Value>>,
+    /// Identifies this invocation to `yield_to_active_invocation`.
+    pub token: u64,
+    /// Dispatches in progress (dispatch -> yield -> dispatch ...).
+    pub depth: u32,
+    /// Set once the invocation must end without running the guest again.
+    pub abort: Option<Abort>,
     deadline: Option<Instant>,
     rng: u64,
 }
+
+#[derive(Clone)]
+pub struct Exports {
+    pub alloc: TypedFunc<i32, i32>,
+    pub yield_to_block: TypedFunc<(i32, i32), i64>,
+}
+
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
 /// Fixed seed for the guest's `random_get` (contract R-2: hermetic by default).
 const RANDOM_SEED: u64 = 0x6b6f_6261_6b6f_2021;
@@ -47,6 +68,11 @@ impl Invocation {
             stderr: Capture::new(limits.stderr),
             memory_cap: MemoryCap::new(limits.memory),
             memory: None,
+            exports: None,
+            dispatcher: None,
+            token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
+            depth: 0,
+            abort: None,
             deadline: None,
             rng: RANDOM_SEED,
         }
@@ -72,6 +98,8 @@ pub enum FaultKind {
     Timeout,
     MemoryLimit,
     Trap,
+    /// A Ruby exception from a Service ended the invocation; see `dispatch::park_host_error`.
+    Host,
 }
 
 /// Everything the Ruby layer needs after an invocation, whatever happened.
@@ -85,11 +113,15 @@ pub struct Report {
     pub memory_peak: usize,
 }
 
-/// Runs `__kobako_eval` with `stdin` as the guest's input frames.
-pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Report {
+/// Runs `__kobako_eval` with `stdin` as the guest's input frames; Service calls go to
+/// `dispatcher`. A Ruby exception (or throw) from a Service that aborted the invocation
+/// is parked with `dispatch::park_host_error` and the outcome is a `Host` fault.
+pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, dispatcher: Value) -> Report {
     let started = Instant::now();
     let engine = module.pre.module().engine();
-    let mut store = Store::new(engine, Invocation::new(stdin, limits));
+    let mut invocation = Invocation::new(stdin, limits);
+    invocation.dispatcher = Some(BoxValue::new(dispatcher));
+    let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
     store.data_mut().deadline = limits.timeout.and_then(|t| started.checked_add(t));
     store.epoch_deadline_callback(|ctx| match ctx.data().deadline {
@@ -99,16 +131,20 @@ pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Report {
     store.set_epoch_deadline(1);
 
     let outcome = match ActiveInvocation::start() {
-        Ok(_active) => call_eval(module, &mut store),
+        Ok(_active) => call_eval(module, &mut store).map_err(|err| classify(store.data(), &err)),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
-    let outcome = outcome.map_err(|(kind, msg)| match kind {
-        FaultKind::Trap if store.data().memory_cap.exceeded() => (FaultKind::MemoryLimit, msg),
-        other => (other, msg),
-    });
 
-    let state = store.into_data();
+    let mut state = store.into_data();
+    state.dispatcher = None;
+    let outcome = match state.abort.take() {
+        Some(Abort::Ruby(err, rooted)) => {
+            crate::dispatch::park_host_error(err, rooted);
+            Err((FaultKind::Host, "a Service raised an exception that aborted the invocation".into()))
+        }
+        _ => outcome,
+    };
     Report {
         outcome,
         stdout_truncated: state.stdout.truncated(),
@@ -120,32 +156,53 @@ pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Report {
     }
 }
 
-fn call_eval(module: &GuestModule, store: &mut Store<Invocation>) -> Result<Vec<u8>, (FaultKind, String)> {
-    let instance = module.pre.instantiate(&mut *store).map_err(fault)?;
+fn call_eval(module: &GuestModule, store: &mut Store<Invocation>) -> wasmtime::Result<Vec<u8>> {
+    let instance = module.pre.instantiate(&mut *store)?;
     let memory = instance
         .get_memory(&mut *store, "memory")
-        .ok_or((FaultKind::Trap, "the guest has no memory export".to_string()))?;
+        .ok_or_else(|| DispatchFault("the guest has no memory export".into()))?;
     store.data_mut().memory = Some(memory);
+    bind_exports(&instance, store)?;
 
-    let init = instance.get_typed_func::<(), i32>(&mut *store, "__kobako_init").map_err(fault)?;
-    if init.call(&mut *store, ()).map_err(fault)? == 0 {
-        return Err((FaultKind::Trap, "the guest could not start its interpreter".into()));
+    let init = instance.get_typed_func::<(), i32>(&mut *store, "__kobako_init")?;
+    if init.call(&mut *store, ())? == 0 {
+        return Err(DispatchFault("the guest could not start its interpreter".into()).into());
     }
     let baseline = memory.data_size(&*store);
     store.data_mut().memory_cap.arm(baseline);
 
-    let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval").map_err(fault)?;
-    eval.call(&mut *store, ()).map_err(fault)?;
-    let take = instance.get_typed_func::<(), i64>(&mut *store, "__kobako_take_outcome").map_err(fault)?;
-    let packed = take.call(&mut *store, ()).map_err(fault)?;
+    let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval")?;
+    eval.call(&mut *store, ())?;
+    let take = instance.get_typed_func::<(), i64>(&mut *store, "__kobako_take_outcome")?;
+    let packed = take.call(&mut *store, ())?;
     let bytes = unpack_payload(memory.data(&*store), packed)
-        .map_err(|e| (FaultKind::Trap, format!("the guest returned a malformed outcome: {e}")))?;
+        .map_err(|e| DispatchFault(format!("the guest returned a malformed outcome: {e}")))?;
     Ok(bytes.to_vec())
+}
+
+fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {
+    let alloc = instance.get_typed_func::<i32, i32>(&mut *store, "__kobako_alloc")?;
+    let yield_to_block = instance.get_typed_func::<(i32, i32), i64>(&mut *store, "__kobako_yield_to_block")?;
+    store.data_mut().exports = Some(Exports { alloc, yield_to_block });
+    Ok(())
+}
+
+/// Why a guest call failed, as the Ruby layer will report it. An abort recorded from inside
+/// a dispatch wins over the trap it caused; a trap while growing past the memory cap is a
+/// memory-limit fault.
+pub fn classify(inv: &Invocation, err: &wasmtime::Error) -> (FaultKind, String) {
+    if let Some(Abort::Fault(kind, message)) = &inv.abort {
+        return (*kind, message.clone());
+    }
+    match fault(err) {
+        (FaultKind::Trap, msg) if inv.memory_cap.exceeded() => (FaultKind::MemoryLimit, msg),
+        other => other,
+    }
 }
 
 /// Classifies a failed guest call. Known causes get their own one-line message; the wasm
 /// backtrace stays out of it (it names guest internals, not the user's script).
-fn fault(err: wasmtime::Error) -> (FaultKind, String) {
+fn fault(err: &wasmtime::Error) -> (FaultKind, String) {
     if let Some(trap) = err.downcast_ref::<Trap>() {
         if *trap == Trap::Interrupt {
             return (FaultKind::Timeout, "the invocation ran past its timeout".into());
@@ -158,8 +215,11 @@ fn fault(err: wasmtime::Error) -> (FaultKind, String) {
     if let Some(exit) = err.downcast_ref::<GuestExit>() {
         return (FaultKind::Trap, exit.to_string());
     }
-    if let Some(dispatch) = err.downcast_ref::<DispatchUnavailable>() {
+    if let Some(dispatch) = err.downcast_ref::<DispatchFault>() {
         return (FaultKind::Trap, dispatch.to_string());
     }
-    (FaultKind::Trap, describe(&err))
+    if err.downcast_ref::<Aborted>().is_some() {
+        return (FaultKind::Trap, "the invocation was aborted by the host".into());
+    }
+    (FaultKind::Trap, describe(err))
 }

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnus::{function, method, prelude::*, Error, ExceptionClass, RModule, RString, Ruby};
+use magnus::{function, method, prelude::*, Error, RModule, RString, Ruby, Value};
 
+use crate::dispatch::{self, kobako_error};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
 use crate::invocation::{self, Limits};
@@ -15,13 +16,6 @@ use crate::snapshot::Snapshot;
 pub struct Runtime {
     module: Arc<GuestModule>,
     limits: Limits,
-}
-
-fn kobako_error(ruby: &Ruby, name: &str) -> ExceptionClass {
-    ruby.class_object()
-        .const_get::<_, RModule>("Kobako")
-        .and_then(|m| m.const_get::<_, ExceptionClass>(name))
-        .unwrap_or_else(|_| ruby.exception_runtime_error())
 }
 
 fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
@@ -64,10 +58,13 @@ impl Runtime {
     }
 
     /// Runs `__kobako_eval` with `stdin` (the framed input) and returns a Snapshot.
-    fn eval(&self, stdin: RString) -> Snapshot {
+    /// `dispatcher.call(request, token)` answers the script's Service calls. When a Ruby
+    /// exception from a Service aborted the invocation, the Snapshot's trap kind is :host
+    /// and `Runtime.raise_host_error` re-raises that exception.
+    fn eval(&self, stdin: RString, dispatcher: Value) -> Snapshot {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
-        Snapshot::new(invocation::eval(&self.module, &self.limits, input))
+        Snapshot::new(invocation::eval(&self.module, &self.limits, input, dispatcher))
     }
 }
 
@@ -75,6 +72,11 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
     class.define_singleton_method("new", function!(Runtime::new, 5))?;
-    class.define_method("eval", method!(Runtime::eval, 1))?;
+    class.define_method("eval", method!(Runtime::eval, 2))?;
+    class.define_singleton_method(
+        "yield_to_active_invocation",
+        function!(dispatch::yield_to_active_invocation, 2),
+    )?;
+    class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
     Ok(())
 }

@@ -27,6 +27,7 @@ impl Snapshot {
                 FaultKind::Timeout => "timeout",
                 FaultKind::MemoryLimit => "memory_limit",
                 FaultKind::Trap => "trap",
+                FaultKind::Host => "host",
             })
         })
     }

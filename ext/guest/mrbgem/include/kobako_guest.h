@@ -1,5 +1,5 @@
 /* Interface between the C half of the guest (mruby glue) and its Rust half
- * (the wasm ABI, framing and the MessagePack writer). */
+ * (the wasm ABI, framing, the MessagePack writer and reader). */
 #ifndef KOBAKO_GUEST_H
 #define KOBAKO_GUEST_H
 
@@ -14,6 +14,11 @@
 #define KOBAKO_OUTCOME_VALUE 0
 #define KOBAKO_OUTCOME_ERROR 1
 
+/* MessagePack ext types (contract W-3). */
+#define KOBAKO_EXT_SYMBOL 0
+#define KOBAKO_EXT_HANDLE 1
+#define KOBAKO_EXT_FAULT 2
+
 /* MessagePack writer owned by the Rust half. C only ever sees an opaque pointer. */
 typedef struct kobako_writer kobako_writer;
 
@@ -25,16 +30,54 @@ void kobako_mp_float(kobako_writer *w, double value);
 /* Valid UTF-8 is written as a msgpack str, anything else as bin. */
 void kobako_mp_string(kobako_writer *w, const char *ptr, size_t len);
 void kobako_mp_symbol(kobako_writer *w, const char *ptr, size_t len);
+void kobako_mp_handle(kobako_writer *w, uint32_t id);
 void kobako_mp_array_header(kobako_writer *w, uint32_t len);
 void kobako_mp_map_header(kobako_writer *w, uint32_t len);
 size_t kobako_mp_len(kobako_writer *w);
 void kobako_mp_truncate(kobako_writer *w, size_t len);
+/* Wraps everything written since `start` into an ext value of type `kind`. */
+void kobako_mp_wrap_ext(kobako_writer *w, size_t start, int8_t kind);
+
+/* One item pulled from a MessagePack buffer (layout shared with the Rust reader). */
+enum kobako_token_kind {
+  KOBAKO_TOKEN_NIL = 0, KOBAKO_TOKEN_FALSE, KOBAKO_TOKEN_TRUE, KOBAKO_TOKEN_INT,
+  KOBAKO_TOKEN_FLOAT, KOBAKO_TOKEN_STR, KOBAKO_TOKEN_BIN, KOBAKO_TOKEN_ARRAY,
+  KOBAKO_TOKEN_MAP, KOBAKO_TOKEN_EXT
+};
+struct kobako_token {
+  uint32_t kind;
+  uint32_t len;        /* elements of an Array/Map, bytes of Str/Bin/Ext data */
+  int64_t integer;     /* an Int's value, an Ext's type */
+  double flt;
+  const uint8_t *ptr;  /* Str/Bin/Ext data, inside the buffer being read */
+};
+/* Reads the token at *pos and advances it. Returns NULL, or a static message on error. */
+const char *kobako_mp_next(const uint8_t *buf, size_t len, size_t *pos, struct kobako_token *tok);
+
+/* Shared scratch writer for requests to the host and block results. The host copies
+ * what it is given before anything else runs, so one buffer serves every nesting level. */
+kobako_writer *kobako_wire_writer(void);
+/* Sends the request in `req` to env.__kobako_dispatch; the response is allocated in guest memory and
+ * must be released with kobako_free. */
+void kobako_host_send(kobako_writer *req, const uint8_t **resp, size_t *resp_len);
+void kobako_free(const uint8_t *ptr, size_t len);
 
 /* C entry points called by the Rust half. */
 mrb_state *kobako_open(void);
-/* Compiles and runs `src` under `filename`, then writes the outcome (tag byte + msgpack). */
-void kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w);
+/* Installs the Services of `preamble`, compiles and runs `src` under `filename`, then
+ * writes the outcome (tag byte + msgpack). */
+void kobako_eval(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
+                 const char *src, size_t len, const char *filename, kobako_writer *w);
+/* Runs the block a host Service yielded to; writes the block's result or a fault. */
+void kobako_yield(mrb_state *mrb, const uint8_t *req, size_t len, kobako_writer *w);
 /* Writes an error outcome that did not come from a Ruby exception. */
 void kobako_write_error(kobako_writer *w, const char *origin, const char *klass, const char *message);
+/* Defines the Service constants the preamble lists; raises if it is malformed. */
+void kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len);
+
+/* Set-up of each part of the gem (gem.c). */
+void kobako_output_init(mrb_state *mrb, struct RClass *kobako);
+void kobako_proxy_init(mrb_state *mrb, struct RClass *kobako);
+void kobako_service_init(mrb_state *mrb, struct RClass *kobako);
 
 #endif

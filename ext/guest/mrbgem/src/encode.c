@@ -11,6 +11,7 @@
 #include <mruby/internal.h>
 #include "kobako_guest.h"
 #include "kobako_encode.h"
+#include "kobako_proxy.h"
 
 struct hash_walk {
   kobako_writer *w;
@@ -92,6 +93,20 @@ encode(mrb_state *mrb, mrb_value v, kobako_writer *w, int depth, struct kobako_e
                 mrb_format(mrb, "integer %v is out of the 64-bit range a sandbox value can carry", digits));
   }
 #endif
+  case MRB_TT_CDATA: {
+    uint32_t id = 0;
+    switch (kobako_proxy_kind(mrb, v, &id)) {
+    case KOBAKO_PROXY_HANDLE:
+      kobako_mp_handle(w, id);
+      return 0;
+    case KOBAKO_PROXY_SERVICE:
+      return fail(err, "TypeError",
+                  mrb_format(mrb, "the Service %v cannot be passed as a value", kobako_service_path(mrb, id)));
+    default:
+      break;
+    }
+  }
+  /* fall through */
   default:
     return fail(err, "TypeError",
                 mrb_format(mrb, "%s is not a supported sandbox value type", mrb_obj_classname(mrb, v)));

@@ -70,23 +70,46 @@ exception_message(mrb_state *mrb, mrb_value exc)
   return msg;
 }
 
+/* A failed Service call the script did not rescue reaches the host as a ServiceError. */
+static const char *
+exception_origin(mrb_state *mrb, mrb_value exc)
+{
+  struct RClass *kobako = mrb_module_get(mrb, "Kobako");
+  struct RClass *service_error = mrb_class_get_under(mrb, kobako, "ServiceError");
+  return mrb_obj_is_kind_of(mrb, exc, service_error) ? "service" : "sandbox";
+}
+
+static int
+ends_with(mrb_value s, const char *suffix)
+{
+  size_t n = strlen(suffix);
+  return (size_t)RSTRING_LEN(s) >= n && memcmp(RSTRING_PTR(s) + RSTRING_LEN(s) - n, suffix, n) == 0;
+}
+
+/* Backtrace lines worth showing: the runtime's own Service-call frames are noise. */
+static int
+user_frame(mrb_value line)
+{
+  return mrb_string_p(line) && !ends_with(line, ":in __call_host") && !ends_with(line, ":in __call_block");
+}
+
 static void
 write_exception(mrb_state *mrb, mrb_value exc, kobako_writer *w)
 {
   const char *klass = mrb_obj_classname(mrb, exc);
   mrb_value msg = exception_message(mrb, exc);
-  write_error_header(w, "sandbox", klass, RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg));
+  write_error_header(w, exception_origin(mrb, exc), klass, RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg));
 
   mrb_value bt = mrb_exc_backtrace(mrb, exc);
   mrb_int n = mrb_array_p(bt) ? RARRAY_LEN(bt) : 0;
   mrb_int strings = 0;
   for (mrb_int i = 0; i < n && strings < KOBAKO_MAX_BACKTRACE_LINES; i++) {
-    if (mrb_string_p(RARRAY_PTR(bt)[i])) strings++;
+    if (user_frame(RARRAY_PTR(bt)[i])) strings++;
   }
   kobako_mp_array_header(w, (uint32_t)strings);
   for (mrb_int i = 0, written = 0; i < n && written < strings; i++) {
     mrb_value line = RARRAY_PTR(bt)[i];
-    if (!mrb_string_p(line)) continue;
+    if (!user_frame(line)) continue;
     kobako_mp_string(w, RSTRING_PTR(line), (size_t)RSTRING_LEN(line));
     written++;
   }
@@ -117,10 +140,33 @@ write_syntax_error(mrb_state *mrb, struct mrb_parser_state *p, const char *filen
   kobako_mp_string(w, RSTRING_PTR(where), (size_t)RSTRING_LEN(where));
 }
 
+struct preamble {
+  const uint8_t *ptr;
+  size_t len;
+};
+
+static mrb_value
+install_services(mrb_state *mrb, void *data)
+{
+  struct preamble *p = data;
+  kobako_install_services(mrb, p->ptr, p->len);
+  return mrb_nil_value();
+}
+
 void
-kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w)
+kobako_eval(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
+            const char *src, size_t len, const char *filename, kobako_writer *w)
 {
   int ai = mrb_gc_arena_save(mrb);
+  struct preamble pre = { preamble, preamble_len };
+  mrb_bool failed = FALSE;
+  mrb_value exc = mrb_protect_error(mrb, install_services, &pre, &failed);
+  if (failed) {
+    write_exception(mrb, exc, w);
+    mrb_gc_arena_restore(mrb, ai);
+    return;
+  }
+
   mrb_ccontext *cxt = mrb_ccontext_new(mrb);
   cxt->capture_errors = TRUE;
   mrb_ccontext_filename(mrb, cxt, filename);

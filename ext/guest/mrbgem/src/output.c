@@ -57,16 +57,11 @@ output_syswrite(mrb_state *mrb, mrb_value self)
 }
 
 void
-mrb_mruby_kobako_gem_init(mrb_state *mrb)
+kobako_output_init(mrb_state *mrb, struct RClass *kobako)
 {
   mrb_define_class(mrb, "IOError", E_STANDARD_ERROR);
-  struct RClass *kobako = mrb_define_module(mrb, "Kobako");
   struct RClass *output = mrb_define_class_under(mrb, kobako, "Output", mrb->object_class);
   mrb_define_method(mrb, output, "initialize", output_initialize, MRB_ARGS_REQ(1));
   mrb_define_method(mrb, output, "syswrite", output_syswrite, MRB_ARGS_REQ(1));
 }
 
-void
-mrb_mruby_kobako_gem_final(mrb_state *mrb)
-{
-}

@@ -1,0 +1,391 @@
+/*
+ * Calls from the script to host Services (contract S-2..S-4, H-1..H-3, Y-1):
+ *   - installs the Service constants the preamble lists (KV::Lookup, ...);
+ *   - Kobako.__call_host: encodes a request, crosses env.__kobako_dispatch, decodes the
+ *     response and returns the value or raises what the response says;
+ *   - kobako_yield: runs a script block when the host Service yields to it.
+ *
+ * Wire (MessagePack, see docs/architecture.md):
+ *   request   [target, method, args, kwargs, block]   target: "Ns::Member" or Handle ext;
+ *             block: 0, or the serial of the block the call carries
+ *   response  value | fault ext {"kind" => "error"|"reraise"|"break", "message" => ...}
+ *   yield     [block, args, kwargs] -> value | fault ext {"kind" => "raise"|"break", ...}
+ */
+#include <string.h>
+#include <mruby.h>
+#include <mruby/array.h>
+#include <mruby/class.h>
+#include <mruby/error.h>
+#include <mruby/hash.h>
+#include <mruby/string.h>
+#include <mruby/variable.h>
+#include <mruby/presym.h>
+#include "kobako_guest.h"
+#include "kobako_encode.h"
+#include "kobako_decode.h"
+#include "kobako_proxy.h"
+
+/* How deep Service calls may nest through blocks (each level costs host stack). */
+#define KOBAKO_MAX_NESTING 32
+
+/* Installed Service paths ("Ns::Member"), indexed by proxy number. GC-registered. */
+static mrb_value services;
+
+/* One entry per Service call in progress: the block it carries and, after the block
+ * raised or broke out, the exception or break object waiting to be re-raised. The
+ * values live in `frame_values` (GC-registered) at [2*i] and [2*i+1]. */
+static uint32_t frame_serial[KOBAKO_MAX_NESTING];
+static int frame_depth;
+static uint32_t last_serial;
+static mrb_value frame_values;
+
+static struct RClass *
+service_error_class(mrb_state *mrb)
+{
+  return mrb_class_get_under(mrb, mrb_module_get(mrb, "Kobako"), "ServiceError");
+}
+
+mrb_value
+kobako_service_path(mrb_state *mrb, uint32_t index)
+{
+  if (mrb_array_p(services) && index < (uint32_t)RARRAY_LEN(services)) {
+    return RARRAY_PTR(services)[index];
+  }
+  return mrb_str_new_lit(mrb, "(unknown Service)");
+}
+
+/* Names refused before anything crosses: the reflective and process-level methods S-3
+ * names. The host refuses these too (and much more); this only saves the round trip. */
+static const char *const refused_names[] = {
+  "send", "__send__", "public_send", "instance_eval", "instance_exec",
+  "instance_variable_get", "instance_variable_set", "instance_variable_defined?",
+  "instance_variables", "remove_instance_variable", "define_method",
+  "define_singleton_method", "singleton_class", "const_get", "const_set", "class_eval",
+  "module_eval", "class_exec", "module_exec", "class_variable_get", "class_variable_set",
+  "binding", "method", "methods", "public_method", "singleton_method", "instance_method",
+  "public_instance_method", "method_missing", "respond_to?", "respond_to_missing?",
+  "eval", "system", "`", "exec", "exit", "exit!", "abort", "fork", "spawn", "syscall",
+  "trap", "at_exit", "object_id", "__id__", "extend",
+};
+
+static int
+refused_name(const char *name, mrb_int len)
+{
+  for (size_t i = 0; i < sizeof(refused_names) / sizeof(refused_names[0]); i++) {
+    if ((mrb_int)strlen(refused_names[i]) == len && memcmp(refused_names[i], name, (size_t)len) == 0) return 1;
+  }
+  return 0;
+}
+
+/* --- installing the preamble ------------------------------------------------------- */
+
+static struct RClass *
+namespace_module(mrb_state *mrb, mrb_value name)
+{
+  mrb_sym sym = mrb_intern_str(mrb, name);
+  if (mrb_const_defined(mrb, mrb_obj_value(mrb->object_class), sym)) {
+    mrb_value existing = mrb_const_get(mrb, mrb_obj_value(mrb->object_class), sym);
+    if (mrb_type(existing) == MRB_TT_MODULE || mrb_type(existing) == MRB_TT_CLASS) {
+      return mrb_class_ptr(existing);
+    }
+    mrb_raisef(mrb, E_TYPE_ERROR, "cannot define Service namespace %v: it is already a %s constant in the sandbox",
+               name, mrb_obj_classname(mrb, existing));
+  }
+  return mrb_define_module_id(mrb, sym);
+}
+
+/* The preamble is [[namespace, [member, ...]], ...]; each member becomes a constant
+ * holding a Service proxy. Raises on a malformed preamble. */
+void
+kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len)
+{
+  struct kobako_decoded d = kobako_decode(mrb, preamble, len);
+  if (d.error || d.fault || !mrb_array_p(d.value)) {
+    mrb_raisef(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (%s)",
+               d.error ? d.error : "not a list");
+  }
+  mrb_value list = d.value;
+  for (mrb_int i = 0; i < RARRAY_LEN(list); i++) {
+    mrb_value entry = RARRAY_PTR(list)[i];
+    if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_string_p(RARRAY_PTR(entry)[0]) ||
+        !mrb_array_p(RARRAY_PTR(entry)[1])) {
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad namespace entry)");
+    }
+    mrb_value ns = RARRAY_PTR(entry)[0];
+    mrb_value members = RARRAY_PTR(entry)[1];
+    struct RClass *mod = namespace_module(mrb, ns);
+    for (mrb_int j = 0; j < RARRAY_LEN(members); j++) {
+      mrb_value member = RARRAY_PTR(members)[j];
+      if (!mrb_string_p(member)) {
+        mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad member name)");
+      }
+      mrb_value path = mrb_format(mrb, "%v::%v", ns, member);
+      uint32_t index = (uint32_t)RARRAY_LEN(services);
+      mrb_ary_push(mrb, services, path);
+      mrb_const_set(mrb, mrb_obj_value(mod), mrb_intern_str(mrb, member), kobako_service_proxy_new(mrb, index));
+    }
+  }
+}
+
+/* --- calling the host -------------------------------------------------------------- */
+
+static mrb_value
+target_name(mrb_state *mrb, enum kobako_proxy_kind kind, uint32_t id)
+{
+  if (kind == KOBAKO_PROXY_SERVICE) return kobako_service_path(mrb, id);
+  return mrb_format(mrb, "Handle #%d", (int)id);
+}
+
+static void
+encode_or_raise(mrb_state *mrb, mrb_value v, kobako_writer *w, mrb_value target, mrb_sym name, const char *what)
+{
+  struct kobako_encode_error err;
+  if (kobako_encode_value(mrb, v, w, &err) == 0) return;
+  mrb_raisef(mrb, mrb_class_get(mrb, err.klass), "%s of %v.%n cannot cross to the host: %v",
+             what, target, name, err.message);
+}
+
+/* Reads the "kind" and "message" of a fault payload. */
+static void
+read_fault(mrb_state *mrb, const uint8_t *ptr, size_t len, mrb_value *kind, mrb_value *message)
+{
+  struct kobako_decoded d = kobako_decode(mrb, ptr, len);
+  *kind = mrb_nil_value();
+  *message = mrb_nil_value();
+  if (d.error || d.fault || !mrb_hash_p(d.value)) return;
+  *kind = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "kind"));
+  *message = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "message"));
+}
+
+static int
+str_is(mrb_value v, const char *s)
+{
+  return mrb_string_p(v) && (size_t)RSTRING_LEN(v) == strlen(s) && memcmp(RSTRING_PTR(v), s, strlen(s)) == 0;
+}
+
+/* What the host answered, read while the response buffer is still alive. */
+struct response {
+  const uint8_t *ptr;
+  size_t len;
+  mrb_value value;
+  mrb_value fault_kind;
+  mrb_value fault_message;
+  const char *error;
+  int is_fault;
+};
+
+static mrb_value
+read_response(mrb_state *mrb, void *data)
+{
+  struct response *r = data;
+  struct kobako_decoded d = kobako_decode(mrb, r->ptr, r->len);
+  r->error = d.error;
+  r->value = d.value;
+  if (d.fault) {
+    r->is_fault = 1;
+    read_fault(mrb, d.fault, d.fault_len, &r->fault_kind, &r->fault_message);
+  }
+  return mrb_nil_value();
+}
+
+/* Pops the innermost call frame and returns what its block left pending. */
+static mrb_value
+pop_frame(mrb_state *mrb)
+{
+  int slot = --frame_depth;
+  mrb_value pending = mrb_ary_ref(mrb, frame_values, 2 * slot + 1);
+  mrb_ary_set(mrb, frame_values, 2 * slot, mrb_nil_value());
+  mrb_ary_set(mrb, frame_values, 2 * slot + 1, mrb_nil_value());
+  frame_serial[slot] = 0;
+  mrb_gc_protect(mrb, pending);
+  return pending;
+}
+
+/* Kobako.__call_host(proxy, name, args, kwargs, block): the one way out of the sandbox.
+ * Called by the proxies' method_missing (mrblib/proxy.rb). */
+static mrb_value
+call_host(mrb_state *mrb, mrb_value self)
+{
+  mrb_value proxy, args, kwargs, blk;
+  mrb_sym name;
+  mrb_get_args(mrb, "onAHo", &proxy, &name, &args, &kwargs, &blk);
+
+  uint32_t id = 0;
+  enum kobako_proxy_kind kind = kobako_proxy_kind(mrb, proxy, &id);
+  if (kind == KOBAKO_PROXY_NONE) {
+    mrb_raise(mrb, E_TYPE_ERROR, "only a Kobako::Service or Kobako::Handle issued by the runtime can call the host");
+  }
+  if (!mrb_nil_p(blk) && !mrb_proc_p(blk)) mrb_raise(mrb, E_TYPE_ERROR, "the block must be a Proc");
+  mrb_value target = target_name(mrb, kind, id);
+  mrb_int name_len;
+  const char *name_ptr = mrb_sym_name_len(mrb, name, &name_len);
+  if (refused_name(name_ptr, name_len)) {
+    mrb_raisef(mrb, service_error_class(mrb), "%v.%n is not callable from the sandbox", target, name);
+  }
+  if (frame_depth >= KOBAKO_MAX_NESTING) {
+    mrb_raisef(mrb, service_error_class(mrb), "Service calls nest deeper than %d levels", KOBAKO_MAX_NESTING);
+  }
+
+  kobako_writer *w = kobako_wire_writer();
+  kobako_mp_array_header(w, 5);
+  if (kind == KOBAKO_PROXY_SERVICE) {
+    kobako_mp_string(w, RSTRING_PTR(target), (size_t)RSTRING_LEN(target));
+  }
+  else {
+    kobako_mp_handle(w, id);
+  }
+  kobako_mp_string(w, name_ptr, (size_t)name_len);
+  encode_or_raise(mrb, args, w, target, name, "an argument");
+  encode_or_raise(mrb, kwargs, w, target, name, "a keyword argument");
+  uint32_t serial = mrb_nil_p(blk) ? 0 : ++last_serial;
+  kobako_mp_int(w, serial);
+
+  int slot = frame_depth++;
+  frame_serial[slot] = serial;
+  mrb_ary_set(mrb, frame_values, 2 * slot, blk);
+  mrb_ary_set(mrb, frame_values, 2 * slot + 1, mrb_nil_value());
+
+  struct response r;
+  memset(&r, 0, sizeof(r));
+  r.value = r.fault_kind = r.fault_message = mrb_nil_value();
+  kobako_host_send(w, &r.ptr, &r.len);
+
+  mrb_bool failed = FALSE;
+  mrb_value exc = mrb_protect_error(mrb, read_response, &r, &failed);
+  kobako_free(r.ptr, r.len);
+  mrb_value pending = pop_frame(mrb);
+
+  if (failed) mrb_exc_raise(mrb, exc);
+  if (r.error) mrb_raisef(mrb, E_RUNTIME_ERROR, "the host sent a malformed response (%s)", r.error);
+  if (!r.is_fault) return r.value;
+
+  if (str_is(r.fault_kind, "reraise") && mrb_type(pending) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, pending);
+  if (str_is(r.fault_kind, "break") && mrb_break_p(pending)) mrb_exc_raise(mrb, pending);
+  if (str_is(r.fault_kind, "error") && mrb_string_p(r.fault_message)) {
+    mrb_exc_raise(mrb, mrb_exc_new_str(mrb, service_error_class(mrb), r.fault_message));
+  }
+  mrb_raisef(mrb, E_RUNTIME_ERROR, "the host sent a fault this guest does not understand for %v.%n", target, name);
+  return mrb_nil_value(); /* not reached */
+}
+
+/* --- running blocks for the host --------------------------------------------------- */
+
+struct yield_call {
+  const uint8_t *ptr;
+  size_t len;
+  int slot;          /* frame of the block, once found */
+  const char *error; /* a malformed request */
+};
+
+static mrb_value
+run_block(mrb_state *mrb, void *data)
+{
+  struct yield_call *y = data;
+  struct kobako_decoded d = kobako_decode(mrb, y->ptr, y->len);
+  if (d.error || d.fault || !mrb_array_p(d.value) || RARRAY_LEN(d.value) != 3) {
+    y->error = d.error ? d.error : "a block call must be [block, args, kwargs]";
+    return mrb_nil_value();
+  }
+  mrb_value serial = RARRAY_PTR(d.value)[0];
+  mrb_value args = RARRAY_PTR(d.value)[1];
+  mrb_value kwargs = RARRAY_PTR(d.value)[2];
+  if (!mrb_integer_p(serial) || !mrb_array_p(args) || !mrb_hash_p(kwargs)) {
+    y->error = "a block call must be [Integer, Array, Hash]";
+    return mrb_nil_value();
+  }
+  for (int slot = frame_depth - 1; slot >= 0; slot--) {
+    if (frame_serial[slot] != 0 && (mrb_int)frame_serial[slot] == mrb_integer(serial)) {
+      y->slot = slot;
+      break;
+    }
+  }
+  if (y->slot < 0) {
+    y->error = "the block is not part of a Service call in progress";
+    return mrb_nil_value();
+  }
+  mrb_value blk = mrb_ary_ref(mrb, frame_values, 2 * y->slot);
+  if (mrb_hash_size(mrb, kwargs) == 0) {
+    return mrb_yield_argv(mrb, blk, RARRAY_LEN(args), RARRAY_PTR(args));
+  }
+  mrb_value argv[3] = { blk, args, kwargs };
+  return mrb_funcall_argv(mrb, mrb_obj_value(mrb_module_get(mrb, "Kobako")), mrb_intern_lit(mrb, "__call_block"), 3, argv);
+}
+
+static void
+write_fault(mrb_state *mrb, kobako_writer *w, const char *kind, const char *klass, mrb_value message)
+{
+  kobako_mp_truncate(w, 0);
+  kobako_mp_map_header(w, klass ? 3 : 2);
+  kobako_mp_string(w, "kind", 4);
+  kobako_mp_string(w, kind, strlen(kind));
+  kobako_mp_string(w, "message", 7);
+  if (mrb_string_p(message)) kobako_mp_string(w, RSTRING_PTR(message), (size_t)RSTRING_LEN(message));
+  else kobako_mp_string(w, "", 0);
+  if (klass) {
+    kobako_mp_string(w, "class", 5);
+    kobako_mp_string(w, klass, strlen(klass));
+  }
+  kobako_mp_wrap_ext(w, 0, KOBAKO_EXT_FAULT);
+}
+
+static mrb_value
+exception_message(mrb_state *mrb, void *exc)
+{
+  return mrb_funcall_id(mrb, *(mrb_value *)exc, MRB_SYM(message), 0);
+}
+
+/* Remembers what the block raised (or its break) so the Service call can re-raise it,
+ * and tells the host. */
+static void
+block_failed(mrb_state *mrb, struct yield_call *y, mrb_value exc, kobako_writer *w)
+{
+  mrb_ary_set(mrb, frame_values, 2 * y->slot + 1, exc);
+  if (mrb_break_p(exc)) {
+    write_fault(mrb, w, "break", NULL, mrb_nil_value());
+    return;
+  }
+  mrb_bool failed = FALSE;
+  mrb_value msg = mrb_protect_error(mrb, exception_message, &exc, &failed);
+  if (failed || !mrb_string_p(msg)) msg = mrb_str_new_lit(mrb, "(the exception's #message could not be computed)");
+  write_fault(mrb, w, "raise", mrb_obj_classname(mrb, exc), msg);
+}
+
+void
+kobako_yield(mrb_state *mrb, const uint8_t *req, size_t len, kobako_writer *w)
+{
+  int ai = mrb_gc_arena_save(mrb);
+  struct yield_call y = { req, len, -1, NULL };
+  mrb_bool failed = FALSE;
+  mrb_value result = mrb_protect_error(mrb, run_block, &y, &failed);
+
+  kobako_mp_truncate(w, 0);
+  if (failed && y.slot < 0) {
+    write_fault(mrb, w, "error", NULL, mrb_str_new_lit(mrb, "the block call could not be decoded"));
+  }
+  else if (failed) {
+    block_failed(mrb, &y, result, w);
+  }
+  else if (y.error) {
+    write_fault(mrb, w, "error", NULL, mrb_str_new_cstr(mrb, y.error));
+  }
+  else {
+    struct kobako_encode_error err;
+    if (kobako_encode_value(mrb, result, w, &err) != 0) {
+      mrb_value exc = mrb_exc_new_str(mrb, mrb_class_get(mrb, err.klass),
+                                      mrb_format(mrb, "the block's result cannot cross to the host: %v", err.message));
+      block_failed(mrb, &y, exc, w);
+    }
+  }
+  mrb_gc_arena_restore(mrb, ai);
+}
+
+void
+kobako_service_init(mrb_state *mrb, struct RClass *kobako)
+{
+  services = mrb_ary_new(mrb);
+  mrb_gc_register(mrb, services);
+  frame_values = mrb_ary_new_capa(mrb, 2 * KOBAKO_MAX_NESTING);
+  mrb_gc_register(mrb, frame_values);
+  mrb_define_class_under(mrb, kobako, "ServiceError", E_STANDARD_ERROR);
+  mrb_define_module_function(mrb, kobako, "__call_host", call_host, MRB_ARGS_REQ(5));
+}

@@ -1,0 +1,289 @@
+//! A bounds-checked MessagePack pull reader for bytes the host sends the guest (service
+//! responses, block calls, the preamble). The C half pulls one token at a time and builds
+//! mruby values from them; every malformed input becomes an error, never a bad read.
+
+use std::fmt;
+
+/// What kind of item a token is. Mirrors `KOBAKO_TOKEN_*` in kobako_guest.h.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Nil = 0,
+    False = 1,
+    True = 2,
+    Int = 3,
+    Float = 4,
+    Str = 5,
+    Bin = 6,
+    Array = 7,
+    Map = 8,
+    Ext = 9,
+}
+
+/// One item. `len` is the element count of an Array or Map and the byte length of
+/// Str/Bin/Ext data; `ptr` points at those bytes inside the reader's input; `int` holds an
+/// Int's value or an Ext's type.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    pub kind: Kind,
+    pub len: u32,
+    pub int: i64,
+    pub float: f64,
+    pub ptr: *const u8,
+}
+
+impl Token {
+    fn new(kind: Kind) -> Self {
+        Self { kind, len: 0, int: 0, float: 0.0, ptr: std::ptr::null() }
+    }
+
+    /// The Str/Bin/Ext bytes. Valid while the reader's input is.
+    pub fn data(&self) -> &[u8] {
+        if self.len == 0 {
+            &[]
+        } else {
+            // SAFETY: `ptr`/`len` were cut from the reader's input, which outlives the token.
+            unsafe { std::slice::from_raw_parts(self.ptr, self.len as usize) }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Truncated,
+    UnsupportedFormat(u8),
+    IntegerOutOfRange,
+    TooManyItems(u64),
+}
+
+impl ReadError {
+    /// A fixed message for the C half, which cannot own a Rust String.
+    pub fn message(&self) -> &'static std::ffi::CStr {
+        match self {
+            Self::Truncated => c"the payload is truncated",
+            Self::UnsupportedFormat(_) => c"the payload has an unsupported MessagePack format byte",
+            Self::IntegerOutOfRange => c"an integer is outside the 64-bit signed range",
+            Self::TooManyItems(_) => c"a container claims more items than the payload can hold",
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated => write!(f, "the payload is truncated"),
+            Self::UnsupportedFormat(b) => write!(f, "unsupported MessagePack format byte 0x{b:02x}"),
+            Self::IntegerOutOfRange => write!(f, "an integer is outside the 64-bit signed range"),
+            Self::TooManyItems(n) => write!(f, "a container claims {n} items, more than the payload can hold"),
+        }
+    }
+}
+
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    /// A reader resuming at `pos` (clamped to the end of `buf`).
+    pub fn at(buf: &'a [u8], pos: usize) -> Self {
+        Self { buf, pos: pos.min(buf.len()) }
+    }
+
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ReadError> {
+        if self.remaining() < n {
+            return Err(ReadError::Truncated);
+        }
+        let bytes = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    fn be(&mut self, n: usize) -> Result<u64, ReadError> {
+        Ok(self.take(n)?.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    fn bytes(&mut self, kind: Kind, len: u64) -> Result<Token, ReadError> {
+        let len = usize::try_from(len).map_err(|_| ReadError::Truncated)?;
+        let data = self.take(len)?;
+        Ok(Token { len: len as u32, ptr: data.as_ptr(), ..Token::new(kind) })
+    }
+
+    /// A container header: every element takes at least one byte, so a count larger than
+    /// what is left is malformed (this stops a 4-billion-element claim before allocation).
+    fn container(&self, kind: Kind, count: u64) -> Result<Token, ReadError> {
+        let min_bytes = if kind == Kind::Map { count.saturating_mul(2) } else { count };
+        if min_bytes > self.remaining() as u64 {
+            return Err(ReadError::TooManyItems(count));
+        }
+        Ok(Token { len: count as u32, ..Token::new(kind) })
+    }
+
+    fn ext(&mut self, len: u64) -> Result<Token, ReadError> {
+        let kind = self.take(1)?[0] as i8;
+        let mut token = self.bytes(Kind::Ext, len)?;
+        token.int = i64::from(kind);
+        Ok(token)
+    }
+
+    fn int(value: i64) -> Token {
+        Token { int: value, ..Token::new(Kind::Int) }
+    }
+
+    fn float(value: f64) -> Token {
+        Token { float: value, ..Token::new(Kind::Float) }
+    }
+
+    /// The next item's token; containers' elements follow as further tokens.
+    pub fn next(&mut self) -> Result<Token, ReadError> {
+        let b = self.take(1)?[0];
+        Ok(match b {
+            0x00..=0x7f => Self::int(i64::from(b)),
+            0x80..=0x8f => self.container(Kind::Map, u64::from(b & 0x0f))?,
+            0x90..=0x9f => self.container(Kind::Array, u64::from(b & 0x0f))?,
+            0xa0..=0xbf => self.bytes(Kind::Str, u64::from(b & 0x1f))?,
+            0xc0 => Token::new(Kind::Nil),
+            0xc2 => Token::new(Kind::False),
+            0xc3 => Token::new(Kind::True),
+            0xc4 => { let n = self.be(1)?; self.bytes(Kind::Bin, n)? }
+            0xc5 => { let n = self.be(2)?; self.bytes(Kind::Bin, n)? }
+            0xc6 => { let n = self.be(4)?; self.bytes(Kind::Bin, n)? }
+            0xc7 => { let n = self.be(1)?; self.ext(n)? }
+            0xc8 => { let n = self.be(2)?; self.ext(n)? }
+            0xc9 => { let n = self.be(4)?; self.ext(n)? }
+            0xca => Self::float(f64::from(f32::from_bits(self.be(4)? as u32))),
+            0xcb => Self::float(f64::from_bits(self.be(8)?)),
+            0xcc => Self::int(self.be(1)? as i64),
+            0xcd => Self::int(self.be(2)? as i64),
+            0xce => Self::int(self.be(4)? as i64),
+            0xcf => Self::int(i64::try_from(self.be(8)?).map_err(|_| ReadError::IntegerOutOfRange)?),
+            0xd0 => Self::int(i64::from(self.be(1)? as u8 as i8)),
+            0xd1 => Self::int(i64::from(self.be(2)? as u16 as i16)),
+            0xd2 => Self::int(i64::from(self.be(4)? as u32 as i32)),
+            0xd3 => Self::int(self.be(8)? as i64),
+            0xd4 => self.ext(1)?,
+            0xd5 => self.ext(2)?,
+            0xd6 => self.ext(4)?,
+            0xd7 => self.ext(8)?,
+            0xd8 => self.ext(16)?,
+            0xd9 => { let n = self.be(1)?; self.bytes(Kind::Str, n)? }
+            0xda => { let n = self.be(2)?; self.bytes(Kind::Str, n)? }
+            0xdb => { let n = self.be(4)?; self.bytes(Kind::Str, n)? }
+            0xdc => { let n = self.be(2)?; self.container(Kind::Array, n)? }
+            0xdd => { let n = self.be(4)?; self.container(Kind::Array, n)? }
+            0xde => { let n = self.be(2)?; self.container(Kind::Map, n)? }
+            0xdf => { let n = self.be(4)?; self.container(Kind::Map, n)? }
+            0xe0..=0xff => Self::int(i64::from(b as i8)),
+            other => return Err(ReadError::UnsupportedFormat(other)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgpack::Writer;
+
+    fn tokens(bytes: &[u8]) -> Result<Vec<Token>, ReadError> {
+        let mut r = Reader::new(bytes);
+        let mut out = Vec::new();
+        while r.remaining() > 0 {
+            out.push(r.next()?);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_back_what_the_writer_wrote() {
+        let mut w = Writer::new();
+        w.array_header(7);
+        w.nil();
+        w.bool(true);
+        w.int(-300);
+        w.int(i64::MAX);
+        w.float(1.5);
+        w.string("héllo".as_bytes());
+        w.symbol(b"sym");
+        let t = tokens(w.bytes()).unwrap();
+        assert_eq!(t[0].kind, Kind::Array);
+        assert_eq!(t[0].len, 7);
+        assert_eq!(t[1].kind, Kind::Nil);
+        assert_eq!(t[2].kind, Kind::True);
+        assert_eq!((t[3].kind, t[3].int), (Kind::Int, -300));
+        assert_eq!(t[4].int, i64::MAX);
+        assert_eq!(t[5].float, 1.5);
+        assert_eq!((t[6].kind, t[6].data()), (Kind::Str, "héllo".as_bytes()));
+        assert_eq!((t[7].kind, t[7].int, t[7].data()), (Kind::Ext, 0, &b"sym"[..]));
+    }
+
+    #[test]
+    fn handles_carry_a_four_byte_id() {
+        let mut w = Writer::new();
+        w.handle(0x0102_0304);
+        let t = tokens(w.bytes()).unwrap();
+        assert_eq!((t[0].kind, t[0].int), (Kind::Ext, i64::from(crate::msgpack::EXT_HANDLE)));
+        assert_eq!(t[0].data(), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn every_integer_form_decodes() {
+        assert_eq!(tokens(&[0xcc, 0xff]).unwrap()[0].int, 255);
+        assert_eq!(tokens(&[0xcd, 0xff, 0xff]).unwrap()[0].int, 65535);
+        assert_eq!(tokens(&[0xce, 0xff, 0xff, 0xff, 0xff]).unwrap()[0].int, 4_294_967_295);
+        assert_eq!(tokens(&[0xd0, 0x80]).unwrap()[0].int, -128);
+        assert_eq!(tokens(&[0xd1, 0x80, 0x00]).unwrap()[0].int, -32768);
+        assert_eq!(tokens(&[0xe0]).unwrap()[0].int, -32);
+        assert_eq!(tokens(&[0xca, 0x3f, 0xc0, 0, 0]).unwrap()[0].float, 1.5);
+    }
+
+    #[test]
+    fn uint64_beyond_int64_is_refused() {
+        let bytes = [0xcf, 0x80, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(tokens(&bytes).unwrap_err(), ReadError::IntegerOutOfRange);
+    }
+
+    #[test]
+    fn truncation_anywhere_is_an_error() {
+        let mut w = Writer::new();
+        w.array_header(2);
+        w.string(b"a longer string than fixstr allows, over thirty-one bytes");
+        w.float(2.0);
+        let bytes = w.bytes();
+        for cut in 1..bytes.len() {
+            let mut r = Reader::new(&bytes[..cut]);
+            let mut failed = false;
+            for _ in 0..3 {
+                if r.next().is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            assert!(failed, "cut at {cut} should fail");
+        }
+    }
+
+    #[test]
+    fn container_counts_are_checked_against_the_remaining_bytes() {
+        assert_eq!(tokens(&[0xdd, 0xff, 0xff, 0xff, 0xff]).unwrap_err(), ReadError::TooManyItems(u32::MAX as u64));
+        assert_eq!(tokens(&[0x81, 0x01]).unwrap_err(), ReadError::TooManyItems(1));
+        assert_eq!(tokens(&[0xc6, 0xff, 0xff, 0xff, 0xff]).unwrap_err(), ReadError::Truncated);
+    }
+
+    #[test]
+    fn reserved_format_byte_is_refused() {
+        assert_eq!(tokens(&[0xc1]).unwrap_err(), ReadError::UnsupportedFormat(0xc1));
+    }
+}

@@ -1,0 +1,90 @@
+module Kobako
+  # Answers the Service calls of one invocation (contract S-2..S-4, H-1..H-3, Y-1). The ext
+  # calls #call with each request the guest sends through env.__kobako_dispatch and copies
+  # the returned bytes back into the guest.
+  #
+  # request  [target, method, args, kwargs, block]; target is "Ns::Member" or a Handle
+  # response the result value, or a Fault: error (-> Kobako::ServiceError in the guest),
+  #          reraise (the block's own exception went through), break (the block broke out)
+  #
+  # Exceptions that are not StandardError (Interrupt, SystemExit, ...), throws, and
+  # HandleExhaustedError are not answered: they abort the invocation and reach the caller
+  # of #eval unchanged.
+  class Dispatcher
+    Request = Struct.new(:target, :name, :args, :kwargs, :block)
+
+    def initialize(services, handles)
+      @services = services
+      @handles = handles
+    end
+
+    def call(request, token)
+      req = decode(request)
+      return req if req.is_a?(String)
+
+      found, object, label = resolve_target(req.target)
+      return error("no Service is bound as #{req.target}") unless found
+
+      method = Allowlist.resolve(object, req.name, label)
+      Arguments.check!(method, object, req.args, req.kwargs, label)
+      invoke(method, req, label, token)
+    rescue Allowlist::Refused, Arguments::Mismatch => e
+      Codec.encode_fault("error", e.message)
+    end
+
+    private
+
+    def decode(bytes)
+      parts = Codec.decode(bytes, handles: @handles)
+      unless parts.is_a?(Array) && parts.size == 5 && parts[1].is_a?(String) && parts[2].is_a?(Array) &&
+             parts[3].is_a?(Hash) && parts[4].is_a?(Integer) && parts[3].keys.all?(Symbol)
+        return Codec.encode_fault("error", "the sandbox sent a malformed Service request")
+      end
+
+      Request.new(*parts)
+    rescue HandleTable::UnknownHandle => e
+      Codec.encode_fault("error", "#{e.message}: Handles only live for the invocation that made them")
+    rescue Codec::MalformedPayload => e
+      Codec.encode_fault("error", "the sandbox sent a malformed Service request (#{e.message})")
+    end
+
+    # [found, object, label] for a request target.
+    def resolve_target(target)
+      if target.is_a?(String)
+        [@services.bound?(target), @services.lookup(target), target]
+      else
+        [true, target, "Handle ##{@handles.id_for(target)}"]
+      end
+    end
+
+    def error(message) = Codec.encode_fault("error", message)
+
+    def invoke(method, req, label, token)
+      block = req.block.zero? ? nil : GuestBlock.new(token, req.block, @handles, label)
+      call = "#{label}.#{method.name}"
+      outcome = :broke
+      value = catch(block ? block.break_tag : Object.new) do
+        result = begin
+          method.call(*req.args, **req.kwargs, &block)
+        rescue StandardError => e
+          return Codec.encode_fault("reraise", "") if block && e.equal?(block.raised)
+
+          return error("#{call} raised #{e.class}: #{e.message}")
+        end
+        outcome = :returned
+        result
+      end
+      return Codec.encode_fault("break", "") if outcome == :broke
+
+      encode_result(value, call)
+    ensure
+      block&.finish!
+    end
+
+    def encode_result(value, call)
+      Codec.encode(value, handles: @handles)
+    rescue Codec::UnsupportedValue => e
+      error("#{call} returned a value that cannot cross to the sandbox: #{e.message}")
+    end
+  end
+end
