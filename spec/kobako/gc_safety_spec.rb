@@ -65,4 +65,59 @@ RSpec.describe Kobako::Sandbox, "GC safety" do
     expect(sandbox.eval("'still ' + 'here'")).to eq("still here")
     expect(sandbox.usage.wall_time).to be > 0
   end
+
+  describe "during Service dispatch" do
+    let(:service) do
+      Class.new do
+        def echo(value) = value
+        def make(name) = Struct.new(:name).new(name)
+        def each(list) = list.map { |x| yield(x) }
+        def compact_now(value)
+          GC.compact
+          GC.start
+          value
+        end
+        def verify(value)
+          GC.verify_compaction_references(toward: :empty, double_heap: true)
+          value
+        end
+        def fail = raise(KeyError, "gone")
+      end.new
+    end
+
+    let(:sandbox) do
+      described_class.new.tap { |s| s.define(:Svc).bind(:Main, service) }
+    end
+
+    it "dispatches, yields and converts Handles under GC.stress" do
+      result = with_gc_stress do
+        sandbox.eval(<<~RUBY)
+          h = Svc::Main.make('gc')
+          list = Svc::Main.each([1, 2, 3]) { |x| Svc::Main.echo([x, 'v' * x, { k: :sym }]) }
+          [h.name, list, Svc::Main.echo(h).name, (begin; Svc::Main.fail; rescue Kobako::ServiceError => e; e.message; end)]
+        RUBY
+      end
+      expect(result).to eq(["gc", [[1, "v", { k: :sym }], [2, "vv", { k: :sym }], [3, "vvv", { k: :sym }]], "gc",
+                            "Svc::Main.fail raised KeyError: gone"])
+    end
+
+    it "survives GC.compact inside a Service call, between yields and in nested calls" do
+      result = sandbox.eval(<<~RUBY)
+        h = Svc::Main.make('moved')
+        a = Svc::Main.compact_now('one')
+        b = Svc::Main.each([1, 2]) { |x| Svc::Main.compact_now(x) + Svc::Main.each([x]) { |y| Svc::Main.compact_now(y) }.first }
+        [a, b, h.name, Svc::Main.compact_now(h).name]
+      RUBY
+      expect(result).to eq(["one", [2, 4], "moved", "moved"])
+    end
+
+    it "survives GC.verify_compaction_references inside a Service call" do
+      expect(sandbox.eval("Svc::Main.each([1, 2]) { |x| Svc::Main.verify(x * 3) }")).to eq([3, 6])
+    end
+
+    it "keeps the pending Service exception alive under GC.stress until it is re-raised" do
+      sandbox.define(:Stop).bind(:Now, -> { raise Interrupt, "stop" })
+      expect { with_gc_stress { sandbox.eval("Svc::Main.each([1]) { Stop::Now.call }") } }.to raise_error(Interrupt, "stop")
+    end
+  end
 end

@@ -95,10 +95,24 @@ RSpec.describe "A hostile guest module" do
     expect { sandbox.eval("") }.to raise_error(Kobako::TrapError, /proc_exit\(3\)/)
   end
 
-  it "raises TrapError when the guest calls Service dispatch (not available yet)" do
-    code = HostileGuest.i32_const(0) + HostileGuest.i32_const(0) + HostileGuest.call(0) + HostileGuest.drop
-    sandbox = sandbox_for(imports: ["__kobako_dispatch"], eval_code: code)
-    expect { sandbox.eval("") }.to raise_error(Kobako::TrapError, /Service dispatch is not available/)
+  describe "calling Service dispatch with bad requests" do
+    def dispatch_with(ptr, len)
+      code = HostileGuest.i32_const(ptr) + HostileGuest.i32_const(len) + HostileGuest.call(0) + HostileGuest.drop
+      sandbox_for(imports: ["__kobako_dispatch"], eval_code: code)
+    end
+
+    it "raises TrapError for a request outside guest memory" do
+      expect { dispatch_with(65_530, 100).eval("") }.to raise_error(Kobako::TrapError, /malformed Service request/)
+    end
+
+    it "raises TrapError for a request over the payload cap" do
+      expect { dispatch_with(0, 17 << 20).eval("") }.to raise_error(Kobako::TrapError, /over the 16 MiB limit/)
+    end
+
+    it "raises TrapError when the guest gives no memory for the answer to a garbage request" do
+      # The dispatcher answers "malformed request"; this module's __kobako_alloc returns 0.
+      expect { dispatch_with(0, 3).eval("") }.to raise_error(Kobako::TrapError, /could not allocate \d+ bytes/)
+    end
   end
 
   it "is refused at load when it speaks another ABI version" do
