@@ -1,0 +1,31 @@
+require "spec_helper"
+
+# The README's examples are part of the contract with users: run them as written.
+RSpec.describe "README examples" do
+  readme = File.read(File.expand_path("../../README.md", __dir__))
+
+  def example_block(readme, name)
+    readme[/<!-- readme-example: #{name} -->\n```ruby\n(.*?)```/m, 1] or raise "README example #{name} not found"
+  end
+
+  it "runs the Services example: a bound Service, a Handle chain and a block, with the results shown" do
+    code = example_block(readme, "services")
+    lines = code.lines
+    setup, calls = lines.partition { |l| !l.start_with?("sandbox.eval") && !l.match?(/\A\s*(names|Shop::|RUBY|# raises)/) }
+    expect(calls).not_to be_empty
+    binding_for_example = Object.new.instance_eval { binding }
+    binding_for_example.eval(setup.join)
+    sandbox = binding_for_example.local_variable_get(:sandbox)
+
+    expect(sandbox.eval("(100 * FX::Rate.call('USD')).round(2)")).to eq(108.0)
+    expect(sandbox.eval("Shop::Customers.find('ann').discount(percent: 10)")).to eq(20)
+    expect(sandbox.eval("names = []\nShop::Customers.each_name { |n| names << n.upcase }\nnames\n")).to eq(%w[ANN BO])
+    expect(sandbox.eval("Shop::Customers.find('bo')")).to have_attributes(name: "bo", tier: :basic)
+    expect { sandbox.eval("FX::Rate.call('JPY')") }
+      .to raise_error(Kobako::ServiceError, 'FX::Rate.call raised KeyError: key not found: "JPY"')
+    expect { sandbox.eval("Shop::Customers.instance_variable_get(:@rows)") }
+      .to raise_error(Kobako::ServiceError, /instance_variable_get is not callable from the sandbox/)
+    # The calls above are the ones the README shows.
+    expect(code).to include("FX::Rate.call('USD')", "find('ann').discount(percent: 10)", "each_name { |n| names << n.upcase }")
+  end
+end
