@@ -26,10 +26,10 @@ module Kobako
     # Method names are short identifiers; anything else is refused before it becomes a Symbol.
     NAME_PATTERN = /\A[a-zA-Z_][a-zA-Z0-9_]*[?!=]?\z|\A(?:\[\]=?|[+\-*\/%<>=!~^&|]+|\*\*|<=>|===?|=~|[+-]@)\z/
 
-    # Bound once, so a host object that overrides #method or #respond_to? cannot change
-    # how it is inspected.
+    # Bound once, so a host object that overrides #method cannot change how it is
+    # inspected, and BasicObject-based objects (which lack #method) can be inspected too.
+    # Module#=== is used instead of #is_a? for the same reason.
     KERNEL_METHOD = Kernel.instance_method(:method)
-    KERNEL_RESPOND_TO = Kernel.instance_method(:respond_to?)
 
     # Raised for a refused or unknown method; the Dispatcher turns it into a ServiceError.
     class Refused < StandardError; end
@@ -45,20 +45,23 @@ module Kobako
 
       sym = name.to_sym
       refuse!(label, sym) if ALWAYS_REFUSED.include?(sym)
-      unless KERNEL_RESPOND_TO.bind_call(object, sym, true)
-        raise Refused, "undefined method '#{sym}' for #{label}"
-      end
-      refuse!(label, sym) if object.is_a?(Binding) || object.is_a?(UnboundMethod)
-      refuse!(label, sym) if (object.is_a?(Proc) || object.is_a?(Method)) && !CALLABLE.include?(sym)
+      method = find(object, sym)
+      raise Refused, "undefined method '#{sym}' for #{label}" if method.nil?
+      refuse!(label, sym) if Binding === object || UnboundMethod === object
+      refuse!(label, sym) if (Proc === object || Method === object) && !CALLABLE.include?(sym)
 
-      method = KERNEL_METHOD.bind_call(object, sym)
       owner = method.owner
       refuse!(label, sym) if denied_owner?(owner)
       refuse!(label, sym) unless owner.public_method_defined?(sym, false)
       refuse!(label, sym) unless guest_may_call?(object, sym)
       method
+    end
+
+    # The Method (of any visibility) `sym` names on `object`, or nil.
+    def find(object, sym)
+      KERNEL_METHOD.bind_call(object, sym)
     rescue NameError
-      raise Refused, "undefined method '#{sym || name}' for #{label}"
+      nil
     end
 
     def refuse!(label, sym)
@@ -71,9 +74,8 @@ module Kobako
     end
 
     def guest_may_call?(object, sym)
-      return true unless KERNEL_RESPOND_TO.bind_call(object, :respond_to_guest?, true)
-
-      object.__send__(:respond_to_guest?, sym) ? true : false
+      narrower = find(object, :respond_to_guest?)
+      narrower.nil? || narrower.call(sym) ? true : false
     end
   end
 end

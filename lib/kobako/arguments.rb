@@ -40,8 +40,8 @@ module Kobako
     # The parameter list to check, or nil when Ruby would not check it either (a plain
     # proc's call) or it is unknown (a C method taking any arguments).
     def parameters(method, receiver)
-      if (receiver.is_a?(Proc) || receiver.is_a?(Method)) && INVOKERS.include?(method.name)
-        return nil if receiver.is_a?(Proc) && !receiver.lambda?
+      if (Proc === receiver || Method === receiver) && INVOKERS.include?(method.name)
+        return nil if Proc === receiver && !receiver.lambda?
 
         return receiver.parameters
       end

@@ -74,7 +74,7 @@ module Kobako
       unpacker.feed(bytes)
       value = unpacker.read
       raise MalformedPayload, "trailing bytes after the value" unless unpacker.buffer.empty?
-      if state[:faults].positive? && !(faults && state[:faults] == 1 && value.is_a?(Fault))
+      if state[:faults].positive? && !(faults && state[:faults] == 1 && Fault === value)
         raise MalformedPayload, "a fault can only be the whole of a response"
       end
       value
@@ -153,7 +153,7 @@ module Kobako
       if handles.nil?
         raise UnsupportedValue, "#{path}: #{value.class} is not a supported sandbox value type"
       end
-      if NEVER_HANDLED.any? { |klass| value.is_a?(klass) }
+      if NEVER_HANDLED.any? { |klass| klass === value }
         raise UnsupportedValue, "#{path}: a #{value.class} is never handed to the sandbox"
       end
 

@@ -20,7 +20,7 @@ module Kobako
 
     def call(request, token)
       req = decode(request)
-      return req if req.is_a?(String)
+      return req if String === req
 
       found, object, label = resolve_target(req.target)
       return error("no Service is bound as #{req.target}") unless found
@@ -36,8 +36,9 @@ module Kobako
 
     def decode(bytes)
       parts = Codec.decode(bytes, handles: @handles)
-      unless parts.is_a?(Array) && parts.size == 5 && parts[1].is_a?(String) && parts[2].is_a?(Array) &&
-             parts[3].is_a?(Hash) && parts[4].is_a?(Integer) && parts[3].keys.all?(Symbol)
+      # Module#=== rather than #is_a?: a resolved Handle may be a BasicObject.
+      unless Array === parts && parts.size == 5 && String === parts[1] && Array === parts[2] &&
+             Hash === parts[3] && Integer === parts[4] && parts[3].keys.all?(Symbol)
         return Codec.encode_fault("error", "the sandbox sent a malformed Service request")
       end
 
@@ -50,7 +51,7 @@ module Kobako
 
     # [found, object, label] for a request target.
     def resolve_target(target)
-      if target.is_a?(String)
+      if String === target
         [@services.bound?(target), @services.lookup(target), target]
       else
         [true, target, "Handle ##{@handles.id_for(target)}"]

@@ -34,7 +34,7 @@ module Kobako
 
       request = Codec.encode([@serial, args, kwargs], handles: @handles)
       answer = Codec.decode(Runtime.yield_to_active_invocation(@token, request), handles: @handles, faults: true)
-      return answer unless answer.is_a?(Codec::Fault)
+      return answer unless Codec::Fault === answer
 
       case answer.kind
       when "break" then throw @break_tag

@@ -57,9 +57,9 @@ module Kobako
     ERROR_FIELDS = %w[origin class message backtrace].freeze
 
     def guest_error(payload)
-      unless payload.is_a?(Hash) && ERROR_FIELDS.all? { |k| payload.key?(k) } &&
+      unless Hash === payload && ERROR_FIELDS.all? { |k| payload.key?(k) } &&
              payload.values_at("origin", "class", "message").all?(String) &&
-             payload["backtrace"].is_a?(Array) && payload["backtrace"].all?(String)
+             Array === payload["backtrace"] && payload["backtrace"].all?(String)
         return TrapError.new("the guest returned a malformed error outcome")
       end
 

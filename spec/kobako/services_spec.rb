@@ -100,6 +100,14 @@ RSpec.describe Kobako::Sandbox, "Services" do
         .to eq(["A", "B", "C", "built x", 5])
     end
 
+    it "calls a BasicObject-based Service and hands out BasicObject results as Handles" do
+      plain = Class.new(BasicObject) { def hi(name) = "hi #{name}" }
+      sandbox.define(:Bare).bind(:Obj, plain.new).bind(:Make, -> { plain.new })
+      expect(sandbox.eval("[Bare::Obj.hi('a'), Bare::Make.call.hi('b')]")).to eq(["hi a", "hi b"])
+      expect(sandbox.eval("begin; Bare::Obj.instance_eval { 1 }; rescue Kobako::ServiceError => e; e.message; end"))
+        .to eq("Bare::Obj.instance_eval is not callable from the sandbox")
+    end
+
     it "refuses arguments that cannot cross, in the guest, before anything is sent" do
       expect(sandbox.eval("begin; Calc::Main.echo(Object.new); rescue TypeError => e; e.message; end"))
         .to eq("an argument of Calc::Main.echo cannot cross to the host: Object is not a supported sandbox value type")
