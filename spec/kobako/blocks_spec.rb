@@ -110,7 +110,7 @@ RSpec.describe Kobako::Sandbox, "blocks" do
   end
 
   it "raises TrapError in the Service when the block is called from another thread" do
-    sandbox.define(:Threads).bind(:Run, ->(&blk) { Thread.new { blk.call }.join })
+    sandbox.define(:Threads).bind(:Run, ->(&blk) { Thread.new { Thread.current.report_on_exception = false; blk.call }.join })
     expect { sandbox.eval("Threads::Run.call { 1 }") }.to raise_error(Kobako::ServiceError) { |e|
       expect(e.message).to eq("Threads::Run.call raised Kobako::TrapError: a sandbox block can only run " \
                               "while its Service call is in progress, on the same thread")
