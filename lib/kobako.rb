@@ -15,6 +15,7 @@ end
 require_relative "kobako/handle_table"
 require_relative "kobako/namespace"
 require_relative "kobako/services"
+require_relative "kobako/snippets"
 require_relative "kobako/allowlist"
 require_relative "kobako/arguments"
 require_relative "kobako/guest_block"

@@ -22,6 +22,7 @@ module Kobako
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit)
       @services = Services.new
+      @snippets = Snippets.new
       @latest = {}.compare_by_identity
       @latest_lock = Mutex.new
     end
@@ -32,15 +33,34 @@ module Kobako
       @services.define(name)
     end
 
+    # Adds a snippet replayed into every invocation before the user's code (contract P-1):
+    # `preload(code: "Adder = ->(a, b) { a + b }", name: :Adder)` or
+    # `preload(binary: File.binread("helpers.mrb"))` (RITE bytecode from `rake kobako:mrbc`).
+    # Returns the Sandbox, so calls chain.
+    def preload(code: nil, name: nil, binary: nil)
+      @snippets.add(code: code, name: name, binary: binary)
+      self
+    end
+
     # Runs `code` and returns the value of its last expression (contract A-3).
     def eval(code)
       source = Sandbox.source_bytes(code)
-      @services.seal!
+      seal!
+      invoke { |dispatcher| @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher) }
+    end
+
+    # Calls `target.call(*args, **kwargs)`, where `target` names a top-level constant the
+    # preloaded snippets define (contract P-2). Arguments that cannot cross as values go in
+    # as Handles (P-3). Keywords reach a callable that declares keywords as keywords, and
+    # one that takes none as a trailing positional Hash, as in Ruby.
+    def run(target, *args, **kwargs)
+      name = Sandbox.entrypoint_name(target)
+      seal!
       handles = HandleTable.new
-      dispatcher = Dispatcher.new(@services, handles)
-      snapshot = @runtime.eval(Transport.eval_input(source, preamble: @services.preamble), dispatcher)
-      remember(snapshot)
-      Transport.result(snapshot, self, handles)
+      envelope = Codec.encode([name, args, kwargs], handles: handles)
+      invoke(handles) do |dispatcher|
+        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher)
+      end
     end
 
     def stdout = latest.stdout
@@ -51,9 +71,27 @@ module Kobako
 
     def sealed? = @services.sealed?
 
+    # The number of preloaded snippets.
+    def snippet_count = @snippets.size
+
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
         "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect}#{' sealed' if sealed?}>"
+    end
+
+    ENTRYPOINT = /\A[A-Z]\w*\z/
+
+    # The entrypoint's name as a String, checked before anything runs (contract P-2).
+    def self.entrypoint_name(target)
+      unless target.is_a?(Symbol) || target.is_a?(String)
+        raise TypeError, "run target must be a Symbol or String naming a constant, got #{target.class}"
+      end
+
+      name = target.to_s
+      unless name.match?(ENTRYPOINT) && name.length <= 255
+        raise ArgumentError, "run target #{name.inspect} is not a constant name (like :Adder)"
+      end
+      name
     end
 
     # The script as UTF-8 bytes, refused before anything runs when it cannot be one (A-3).
@@ -75,6 +113,23 @@ module Kobako
     end
 
     private
+
+    # The first invocation freezes Services and snippets (contract A-5).
+    def seal!
+      @services.seal!
+      @snippets.seal!
+    end
+
+    def preamble = @services.preamble
+
+    # Runs one invocation with a fresh HandleTable and dispatcher, records what this thread
+    # saw, and turns the Snapshot into the result or the error.
+    def invoke(handles = HandleTable.new)
+      dispatcher = Dispatcher.new(@services, handles)
+      snapshot = yield dispatcher
+      remember(snapshot)
+      Transport.result(snapshot, self, handles)
+    end
 
     def latest
       @latest_lock.synchronize { @latest[Thread.current] } || NOTHING_YET

@@ -4,6 +4,7 @@ module Kobako
   module Transport
     OUTCOME_VALUE = 0
     OUTCOME_ERROR = 1
+    OUTCOME_REFUSAL = 2
     EMPTY_LIST = Codec.encode([]).freeze
 
     module_function
@@ -16,6 +17,11 @@ module Kobako
     # eval input: [preamble (services), source, snippets].
     def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST)
       frames(preamble, source, snippets)
+    end
+
+    # run input: [preamble, snippets]; the run envelope goes into guest memory instead.
+    def run_input(preamble: EMPTY_LIST, snippets: EMPTY_LIST)
+      frames(preamble, snippets)
     end
 
     # Turns a Snapshot into the invocation's value, or raises the error it describes.
@@ -33,6 +39,7 @@ module Kobako
       case bytes.getbyte(0)
       when OUTCOME_VALUE then payload
       when OUTCOME_ERROR then raise guest_error(payload)
+      when OUTCOME_REFUSAL then raise refusal(payload)
       else raise TrapError, "the guest returned an outcome with unknown tag #{bytes.getbyte(0)}"
       end
     end
@@ -66,6 +73,27 @@ module Kobako
       fields = { origin: payload["origin"], klass: payload["class"], backtrace_lines: payload["backtrace"] }
       error_class = payload["origin"] == "service" ? ServiceError : SandboxError
       error_class.new(payload["message"], **fields)
+    end
+
+    # The runtime refused the invocation: bad bytecode or an unknown entrypoint. Only the
+    # guest runtime writes this tag, so a script cannot forge these errors.
+    def refusal(payload)
+      return TrapError.new("the guest returned a malformed refusal") unless Hash === payload && String === payload["message"]
+
+      message = payload["message"]
+      details = payload["details"]
+      case payload["class"]
+      when "Kobako::BytecodeError"
+        BytecodeError.new(message, klass: "Kobako::BytecodeError")
+      when "Kobako::UndefinedEntrypointError"
+        return TrapError.new("the guest returned a malformed refusal") unless Hash === details &&
+                                                                                 Array === details["available"]
+
+        UndefinedEntrypointError.new(message, klass: "Kobako::UndefinedEntrypointError",
+                                              name: details["name"].to_s.to_sym, available: details["available"])
+      else
+        TrapError.new("the guest returned a refusal of unknown class #{payload['class'].inspect}")
+      end
     end
 
     # Captured output is UTF-8 when it is valid UTF-8, else binary (contract C-3).

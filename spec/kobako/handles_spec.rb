@@ -27,6 +27,14 @@ RSpec.describe Kobako::Sandbox, "Handles" do
       .to eq(["#<Kobako::Handle 1>", "Hello, Bob!", "Hello, Bob?"])
   end
 
+  it "works with Symbol#to_proc: __send__ forwards the method it names" do
+    expect(sandbox.eval("%w[A B].map { |n| Factory::Make.make(n) }.map(&:greet)")).to eq(["Hello, A!", "Hello, B!"])
+    expect(sandbox.eval("h = Factory::Make.make('C'); [h.send(:greet), h.public_send(:greet, punctuation: '.'), h.__send__(:inspect)]"))
+      .to eq(["Hello, C!", "Hello, C.", "#<Kobako::Handle 1>"])
+    expect { sandbox.eval("Factory::Make.make('D').__send__(:instance_variable_get, :@name)") }
+      .to raise_error(Kobako::ServiceError, /instance_variable_get is not callable/)
+  end
+
   it "supports chains" do
     expect(sandbox.eval("Factory::Make.make('Bob').greet")).to eq("Hello, Bob!")
     expect(sandbox.eval("Factory::Make.io.readlines.map(&:chomp)")).to eq(["line one", "line two"])

@@ -26,9 +26,21 @@ extern "C" {
         mrb: *mut MrbState,
         preamble: *const u8,
         preamble_len: usize,
+        snippets: *const u8,
+        snippets_len: usize,
         src: *const u8,
         len: usize,
         filename: *const c_char,
+        w: *mut Writer,
+    );
+    fn kobako_run(
+        mrb: *mut MrbState,
+        preamble: *const u8,
+        preamble_len: usize,
+        snippets: *const u8,
+        snippets_len: usize,
+        envelope: *const u8,
+        envelope_len: usize,
         w: *mut Writer,
     );
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
@@ -127,6 +139,18 @@ pub extern "C" fn kobako_free(ptr: *const u8, len: usize) {
     }
 }
 
+/// An empty MessagePack list: the snippets frame when the host sends none.
+const EMPTY_LIST: &[u8] = &[0x90];
+
+/// Reads the framed input on stdin (contract W-2), or writes why it could not be read.
+fn read_frames(out: *mut Writer, input: &mut Vec<u8>) -> bool {
+    if let Err(e) = std::io::stdin().read_to_end(input) {
+        error_outcome(out, c"Kobako::WireError", &format!("reading the input frames failed: {e}"));
+        return false;
+    }
+    true
+}
+
 /// Runs the script sent on stdin as frames [preamble, source, snippets].
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
@@ -136,27 +160,96 @@ pub extern "C" fn eval() {
         return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
     };
     let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        return error_outcome(out, c"Kobako::WireError", &format!("reading the input frames failed: {e}"));
+    if !read_frames(out, &mut input) {
+        return;
     }
     let frames = match frames::split(&input) {
-        Ok(frames) => frames,
+        Ok(frames) if (2..=3).contains(&frames.len()) => frames,
+        Ok(frames) => {
+            let msg = format!("eval expects the frames [preamble, source, snippets], got {}", frames.len());
+            return error_outcome(out, c"Kobako::WireError", &msg);
+        }
         Err(e) => return error_outcome(out, c"Kobako::WireError", &e.to_string()),
     };
-    if frames.len() < 2 {
-        let msg = format!("eval expects the frames [preamble, source, snippets], got {}", frames.len());
-        return error_outcome(out, c"Kobako::WireError", &msg);
-    }
     let (preamble, source) = (frames[0], frames[1]);
+    let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
     unsafe {
-        kobako_eval(mrb, preamble.as_ptr(), preamble.len(), source.as_ptr(), source.len(), c"(eval)".as_ptr(), out)
+        kobako_eval(
+            mrb,
+            preamble.as_ptr(),
+            preamble.len(),
+            snippets.as_ptr(),
+            snippets.len(),
+            source.as_ptr(),
+            source.len(),
+            c"(eval)".as_ptr(),
+            out,
+        )
     };
     enforce_payload_cap(out);
 }
 
+/// Calls an entrypoint: frames [preamble, snippets] on stdin, and the run envelope
+/// [name, args, kwargs] the host placed at `env_ptr` with `__kobako_alloc` (released here).
 #[export_name = "__kobako_run"]
-pub extern "C" fn run(_env_ptr: i32, _env_len: i32) {
-    error_outcome(OUTCOME.ptr(), c"NotImplementedError", "__kobako_run is not supported by this guest yet");
+pub extern "C" fn run(env_ptr: i32, env_len: i32) {
+    let out = OUTCOME.ptr();
+    unsafe { (*out).clear() };
+    let envelope = env_ptr as u32 as usize as *const u8;
+    let envelope_len = env_len.max(0) as usize;
+    run_with(out, envelope, envelope_len);
+    kobako_free(envelope, envelope_len);
+    enforce_payload_cap(out);
+}
+
+fn run_with(out: *mut Writer, envelope: *const u8, envelope_len: usize) {
+    let Some(mrb) = interpreter() else {
+        return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
+    };
+    if envelope.is_null() || envelope_len == 0 {
+        return error_outcome(out, c"Kobako::WireError", "the run envelope is missing");
+    }
+    let mut input = Vec::new();
+    if !read_frames(out, &mut input) {
+        return;
+    }
+    let frames = match frames::split(&input) {
+        Ok(frames) if frames.len() == 2 => frames,
+        Ok(frames) => {
+            let msg = format!("run expects the frames [preamble, snippets], got {}", frames.len());
+            return error_outcome(out, c"Kobako::WireError", &msg);
+        }
+        Err(e) => return error_outcome(out, c"Kobako::WireError", &e.to_string()),
+    };
+    let (preamble, snippets) = (frames[0], frames[1]);
+    unsafe {
+        kobako_run(
+            mrb,
+            preamble.as_ptr(),
+            preamble.len(),
+            snippets.as_ptr(),
+            snippets.len(),
+            envelope,
+            envelope_len,
+            out,
+        )
+    };
+}
+
+/// Why the last bytecode `kobako_rite_verify` refused was refused (C reads it as a C string).
+static VERIFY_ERROR: Global<Option<std::ffi::CString>> = Global(UnsafeCell::new(None));
+
+/// Checks untrusted RITE bytecode before mruby's loader sees it (see rite.rs).
+#[no_mangle]
+pub extern "C" fn kobako_rite_verify(ptr: *const u8, len: usize) -> *const c_char {
+    match rite_stub::verify(bytes(ptr, len)) {
+        Ok(()) => std::ptr::null(),
+        Err(e) => unsafe {
+            let message = std::ffi::CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+            *VERIFY_ERROR.ptr() = Some(message);
+            (*VERIFY_ERROR.ptr()).as_ref().map_or(std::ptr::null(), |m| m.as_ptr())
+        },
+    }
 }
 
 /// Runs the block a host Service yields to, from inside that Service's dispatch. The
@@ -286,5 +379,12 @@ fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
         &[]
     } else {
         unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+// TEMPORARY until rite.rs lands.
+mod rite_stub {
+    pub fn verify(b: &[u8]) -> Result<(), String> {
+        if b.starts_with(b"RITE0300") { Ok(()) } else { Err("stub refused".into()) }
     }
 }

@@ -113,10 +113,18 @@ pub struct Report {
     pub memory_peak: usize,
 }
 
-/// Runs `__kobako_eval` with `stdin` as the guest's input frames; Service calls go to
+/// Which guest export an invocation calls.
+pub enum Entry {
+    /// `__kobako_eval()`: the script is one of the stdin frames.
+    Eval,
+    /// `__kobako_run(ptr, len)` with this run envelope written into guest memory.
+    Run(Vec<u8>),
+}
+
+/// Runs `entry` with `stdin` as the guest's input frames; Service calls go to
 /// `dispatcher`. A Ruby exception (or throw) from a Service that aborted the invocation
 /// is parked with `dispatch::park_host_error` and the outcome is a `Host` fault.
-pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, dispatcher: Value) -> Report {
+pub fn invoke(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, entry: Entry, dispatcher: Value) -> Report {
     let started = Instant::now();
     let engine = module.pre.module().engine();
     let mut invocation = Invocation::new(stdin, limits);
@@ -131,7 +139,7 @@ pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, dispatcher: V
     store.set_epoch_deadline(1);
 
     let outcome = match ActiveInvocation::start() {
-        Ok(_active) => call_eval(module, &mut store).map_err(|err| classify(store.data(), &err)),
+        Ok(_active) => call_entry(module, &mut store, entry).map_err(|err| classify(store.data(), &err)),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
@@ -156,7 +164,7 @@ pub fn eval(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, dispatcher: V
     }
 }
 
-fn call_eval(module: &GuestModule, store: &mut Store<Invocation>) -> wasmtime::Result<Vec<u8>> {
+fn call_entry(module: &GuestModule, store: &mut Store<Invocation>, entry: Entry) -> wasmtime::Result<Vec<u8>> {
     let instance = module.pre.instantiate(&mut *store)?;
     let memory = instance
         .get_memory(&mut *store, "memory")
@@ -171,13 +179,39 @@ fn call_eval(module: &GuestModule, store: &mut Store<Invocation>) -> wasmtime::R
     let baseline = memory.data_size(&*store);
     store.data_mut().memory_cap.arm(baseline);
 
-    let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval")?;
-    eval.call(&mut *store, ())?;
+    match entry {
+        Entry::Eval => {
+            let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval")?;
+            eval.call(&mut *store, ())?;
+        }
+        Entry::Run(envelope) => {
+            let run = instance.get_typed_func::<(i32, i32), ()>(&mut *store, "__kobako_run")?;
+            let (ptr, len) = place_in_guest(store, memory, &envelope)?;
+            run.call(&mut *store, (ptr, len))?;
+        }
+    }
     let take = instance.get_typed_func::<(), i64>(&mut *store, "__kobako_take_outcome")?;
     let packed = take.call(&mut *store, ())?;
     let bytes = unpack_payload(memory.data(&*store), packed)
         .map_err(|e| DispatchFault(format!("the guest returned a malformed outcome: {e}")))?;
     Ok(bytes.to_vec())
+}
+
+/// Copies `bytes` into memory from `__kobako_alloc`; the guest releases it after reading.
+fn place_in_guest(store: &mut Store<Invocation>, memory: Memory, bytes: &[u8]) -> wasmtime::Result<(i32, i32)> {
+    let len = i32::try_from(bytes.len())
+        .ok()
+        .filter(|&len| len > 0 && len as usize <= crate::guest_memory::MAX_PAYLOAD)
+        .ok_or_else(|| DispatchFault(format!("the run envelope is {} bytes, outside 1..=16 MiB", bytes.len())))?;
+    let alloc = store.data().exports.as_ref().map(|e| e.alloc.clone()).ok_or_else(|| DispatchFault("exports not bound".into()))?;
+    let ptr = alloc.call(&mut *store, len)?;
+    if ptr == 0 {
+        return Err(DispatchFault(format!("the guest could not allocate {len} bytes for the run envelope")).into());
+    }
+    crate::guest_memory::slice_mut(memory.data_mut(&mut *store), ptr as u32, len as u32)
+        .map_err(|e| DispatchFault(format!("the guest allocated the run envelope out of bounds: {e}")))?
+        .copy_from_slice(bytes);
+    Ok((ptr, len))
 }
 
 fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {

@@ -9,7 +9,7 @@ use magnus::{function, method, prelude::*, Error, RModule, RString, Ruby, Value}
 use crate::dispatch::{self, kobako_error};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
-use crate::invocation::{self, Limits};
+use crate::invocation::{self, Entry, Limits};
 use crate::snapshot::Snapshot;
 
 #[magnus::wrap(class = "Kobako::Runtime", free_immediately, size)]
@@ -64,7 +64,16 @@ impl Runtime {
     fn eval(&self, stdin: RString, dispatcher: Value) -> Snapshot {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
-        Snapshot::new(invocation::eval(&self.module, &self.limits, input, dispatcher))
+        Snapshot::new(invocation::invoke(&self.module, &self.limits, input, Entry::Eval, dispatcher))
+    }
+
+    /// Runs `__kobako_run` with `stdin` (frames [preamble, snippets]) and the run envelope
+    /// `[name, args, kwargs]`, which is written into guest memory; see #eval for the rest.
+    fn run(&self, stdin: RString, envelope: RString, dispatcher: Value) -> Snapshot {
+        // SAFETY: the bytes are copied before any Ruby code can run.
+        let input = unsafe { stdin.as_slice() }.to_vec();
+        let envelope = unsafe { envelope.as_slice() }.to_vec();
+        Snapshot::new(invocation::invoke(&self.module, &self.limits, input, Entry::Run(envelope), dispatcher))
     }
 }
 
@@ -73,6 +82,7 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.undef_default_alloc_func();
     class.define_singleton_method("new", function!(Runtime::new, 5))?;
     class.define_method("eval", method!(Runtime::eval, 2))?;
+    class.define_method("run", method!(Runtime::run, 3))?;
     class.define_singleton_method(
         "yield_to_active_invocation",
         function!(dispatch::yield_to_active_invocation, 2),

@@ -64,12 +64,21 @@ void kobako_free(const uint8_t *ptr, size_t len);
 
 /* C entry points called by the Rust half. */
 mrb_state *kobako_open(void);
-/* Installs the Services of `preamble`, compiles and runs `src` under `filename`, then
- * writes the outcome (tag byte + msgpack). */
+/* Installs the Services of `preamble`, replays the snippets frame, compiles and runs `src`
+ * under `filename`, then writes the outcome (kobako_outcome.h). */
 void kobako_eval(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
+                 const uint8_t *snippets, size_t snippets_len,
                  const char *src, size_t len, const char *filename, kobako_writer *w);
+/* Installs the Services, replays the snippets, then calls the entrypoint the run envelope
+ * [name, args, kwargs] names and writes the outcome. */
+void kobako_run(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
+                const uint8_t *snippets, size_t snippets_len,
+                const uint8_t *envelope, size_t envelope_len, kobako_writer *w);
 /* Runs the block a host Service yielded to; writes the block's result or a fault. */
 void kobako_yield(mrb_state *mrb, const uint8_t *req, size_t len, kobako_writer *w);
+/* Checks untrusted RITE bytecode (Rust, src/rite.rs). Returns NULL if it is safe to load,
+ * else why not (valid until the next call). */
+const char *kobako_rite_verify(const uint8_t *bin, size_t len);
 /* Writes an error outcome that did not come from a Ruby exception. */
 void kobako_write_error(kobako_writer *w, const char *origin, const char *klass, const char *message);
 /* Defines the Service constants the preamble lists; raises if it is malformed. */

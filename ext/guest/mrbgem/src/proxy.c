@@ -99,12 +99,11 @@ define_proxy_class(mrb_state *mrb, struct RClass *kobako, const char *name)
   MRB_SET_INSTANCE_TT(c, MRB_TT_CDATA);
   mrb_undef_class_method(mrb, c, "new");
   mrb_undef_class_method(mrb, c, "allocate");
-  /* These would run guest code against the proxy, re-route calls locally or expose a
-   * guest object id; undefining them sends them through method_missing, where the
-   * allowlist refuses them. */
+  /* These would run guest code against the proxy or expose a guest object id; undefining
+   * them sends them through method_missing, where the allowlist refuses them. __send__ is
+   * redefined in mrblib/proxy.rb to forward the method it names. */
   mrb_undef_method(mrb, c, "instance_eval");
   mrb_undef_method(mrb, c, "instance_exec");
-  mrb_undef_method(mrb, c, "__send__");
   mrb_undef_method(mrb, c, "__id__");
   mrb_define_method(mrb, c, "==", proxy_eq, MRB_ARGS_REQ(1));
   mrb_define_method(mrb, c, "eql?", proxy_eq, MRB_ARGS_REQ(1));

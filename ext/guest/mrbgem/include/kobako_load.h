@@ -1,0 +1,28 @@
+/* Loading code into the interpreter: scripts, source snippets and bytecode snippets. */
+#ifndef KOBAKO_LOAD_H
+#define KOBAKO_LOAD_H
+
+#include <mruby.h>
+#include "kobako_guest.h"
+
+/* Compiles and runs `src` at top level under `filename`. Returns TRUE with the value of its
+ * last expression in *result, or FALSE after writing the failure as the outcome; `context`
+ * (or NULL) prefixes the message of an exception it raised. */
+mrb_bool kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *filename,
+                            const char *context, kobako_writer *w, mrb_value *result);
+
+/* Verifies and runs RITE bytecode at top level. Bytecode the verifier refuses is written as
+ * a Kobako::BytecodeError refusal naming `label`; otherwise as kobako_load_source. */
+mrb_bool kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label,
+                              const char *context, kobako_writer *w, mrb_value *result);
+
+/* The two halves of kobako_prepare: the Service constants, then the snippets. */
+mrb_bool kobako_install(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len, kobako_writer *w);
+mrb_bool kobako_replay(mrb_state *mrb, const uint8_t *snippets, size_t snippets_len, kobako_writer *w);
+
+/* Installs the Services of `preamble` and replays the snippets frame in order. Returns
+ * FALSE after writing the outcome if either failed. */
+mrb_bool kobako_prepare(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
+                        const uint8_t *snippets, size_t snippets_len, kobako_writer *w);
+
+#endif
