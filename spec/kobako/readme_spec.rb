@@ -28,4 +28,24 @@ RSpec.describe "README examples" do
     # The calls above are the ones the README shows.
     expect(code).to include("FX::Rate.call('USD')", "find('ann').discount(percent: 10)", "each_name { |n| names << n.upcase }")
   end
+
+  it "runs the snippets example: every `# =>` and `# raises` comment holds" do
+    code = example_block(readme, "snippets")
+    checks, setup = code.lines.partition { |l| l.match?(/#\s*(=>|raises)/) }
+    expect(checks.size).to eq(5)
+    binding_for_example = Object.new.instance_eval { binding }
+    Dir.chdir(File.expand_path("../..", __dir__)) do
+      binding_for_example.eval(setup.join)
+      checks.each do |line|
+        call, comment = line.split(/\s+#\s*/, 2)
+        if comment.start_with?("raises ")
+          error = Object.const_get(comment.delete_prefix("raises ").strip)
+          expect { binding_for_example.eval(call) }.to raise_error(error), call
+        else
+          expected = Kernel.eval(comment.delete_prefix("=>").strip)
+          expect(binding_for_example.eval(call)).to eq(expected), call
+        end
+      end
+    end
+  end
 end
