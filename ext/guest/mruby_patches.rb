@@ -41,6 +41,58 @@ module KobakoMrubyPatches
         \    argv[1] = kdict;
         \    argv[2] = blk;
       C
+    },
+    # The VM assumes the types mrbc's code guarantees; preloaded bytecode is untrusted
+    # (the verifier in ext/guest/src/rite.rs checks indices, not types), so these
+    # assumptions become TypeErrors instead of reads through a wrong pointer.
+    {
+      file: "src/vm.c",
+      why: "ARYCAT/ARYPUSH/ASET trusted their register to hold an Array",
+      count: 3,
+      from: "mrb_assert(mrb_array_p(regs[a]));",
+      to: "if (!mrb_array_p(regs[a])) RAISE_LIT(mrb, E_TYPE_ERROR, \"bytecode expected an Array\");"
+    },
+    {
+      file: "src/vm.c",
+      why: "INTERN/STRCAT trusted their register to hold a String",
+      count: 2,
+      from: "mrb_assert(mrb_string_p(regs[a]));",
+      to: "if (!mrb_string_p(regs[a])) RAISE_LIT(mrb, E_TYPE_ERROR, \"bytecode expected a String\");"
+    },
+    {
+      file: "src/vm.c",
+      why: "HASHCAT trusted its register to hold a Hash",
+      from: "mrb_assert(mrb_hash_p(hash));",
+      to: "if (!mrb_hash_p(hash)) RAISE_LIT(mrb, E_TYPE_ERROR, \"bytecode expected a Hash\");"
+    },
+    {
+      file: "src/vm.c",
+      why: "DEF trusted its registers to hold a class and a method body",
+      from: <<~C,
+        \    CASE(OP_DEF, BB) {
+        \      struct RClass *target = mrb_class_ptr(regs[a]);
+      C
+      to: <<~C
+        \    CASE(OP_DEF, BB) {
+        \      if (!mrb_class_p(regs[a]) && !mrb_module_p(regs[a]) && !mrb_sclass_p(regs[a])) RAISE_LIT(mrb, E_TYPE_ERROR, "bytecode expected a class");
+        \      if (!mrb_proc_p(regs[a+1])) RAISE_LIT(mrb, E_TYPE_ERROR, "bytecode expected a method body");
+        \      struct RClass *target = mrb_class_ptr(regs[a]);
+      C
+    },
+    {
+      file: "src/vm.c",
+      why: "EXEC trusted its register to hold a class",
+      from: <<~C,
+        \      mrb_value recv = regs[a];
+        \      struct RProc *p;
+        \      const mrb_irep *nirep = irep->reps[b];
+      C
+      to: <<~C
+        \      mrb_value recv = regs[a];
+        \      struct RProc *p;
+        \      const mrb_irep *nirep = irep->reps[b];
+        \      if (!mrb_class_p(recv) && !mrb_module_p(recv) && !mrb_sclass_p(recv)) RAISE_LIT(mrb, E_TYPE_ERROR, "bytecode expected a class");
+      C
     }
   ].freeze
 
@@ -50,10 +102,13 @@ module KobakoMrubyPatches
     PATCHES.each do |patch|
       path = File.join(src_dir, patch[:file])
       text = File.read(path)
+      expected = patch.fetch(:count, 1)
       count = text.scan(patch[:from]).size
-      raise "mruby patch does not apply to #{patch[:file]} (#{patch[:why]}): found #{count} matches" unless count == 1
+      unless count == expected
+        raise "mruby patch does not apply to #{patch[:file]} (#{patch[:why]}): found #{count} matches, expected #{expected}"
+      end
 
-      File.write(path, text.sub(patch[:from]) { patch[:to] })
+      File.write(path, text.gsub(patch[:from]) { patch[:to] })
     end
   end
 

@@ -242,7 +242,7 @@ static VERIFY_ERROR: Global<Option<std::ffi::CString>> = Global(UnsafeCell::new(
 /// Checks untrusted RITE bytecode before mruby's loader sees it (see rite.rs).
 #[no_mangle]
 pub extern "C" fn kobako_rite_verify(ptr: *const u8, len: usize) -> *const c_char {
-    match rite_stub::verify(bytes(ptr, len)) {
+    match crate::rite::verify(bytes(ptr, len)) {
         Ok(()) => std::ptr::null(),
         Err(e) => unsafe {
             let message = std::ffi::CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
@@ -382,9 +382,3 @@ fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
     }
 }
 
-// TEMPORARY until rite.rs lands.
-mod rite_stub {
-    pub fn verify(b: &[u8]) -> Result<(), String> {
-        if b.starts_with(b"RITE0300") { Ok(()) } else { Err("stub refused".into()) }
-    }
-}
