@@ -123,6 +123,20 @@ RSpec.describe Kobako::Sandbox, "bytecode snippets" do
       expect { s.run(:Slugify, "x") }.to raise_error(Kobako::BytecodeError)
     end
 
+    it "turns a verified stream that misuses a value's type into a TypeError, not a trap" do
+      bytes = fixture("features.mrb")
+      ops = File.read(File.expand_path("../../build/mruby-3.3.0/include/mruby/ops.h", __dir__)) rescue nil
+      skip "the mruby source is not unpacked" unless ops
+      names = ops.scan(/^OPCODE\((\w+),/).flatten
+      # features.rb compares `i == 2` early on; make that EQ a STRCAT of two Integers.
+      at = bytes.index([names.index("LOADI_2"), 19, names.index("EQ"), 18].pack("C*")) + 2
+      bytes.setbyte(at, names.index("STRCAT"))
+      s = described_class.new.preload(binary: bytes)
+      expect { s.run(:Features, 5) }.to raise_error(Kobako::SandboxError, "bytecode expected a String") { |e|
+        expect(e.klass).to eq("TypeError")
+      }
+    end
+
     it "survives every single-byte corruption of a real fixture (no trap, no crash)" do
       base = fixture("helpers.mrb")
       outcomes = Hash.new(0)
