@@ -93,6 +93,47 @@ module KobakoMrubyPatches
         \      const mrb_irep *nirep = irep->reps[b];
         \      if (!mrb_class_p(recv) && !mrb_module_p(recv) && !mrb_sclass_p(recv)) RAISE_LIT(mrb, E_TYPE_ERROR, "bytecode expected a class");
       C
+    },
+    {
+      file: "src/vm.c",
+      why: "a send with packed arguments (n = 15) trusted R[a+1] to be an Array",
+      from: <<~C,
+        \      if (nk == CALL_MAXARGS) {
+        \        mrb_ensure_hash_type(mrb, regs[a+(n==CALL_MAXARGS?1:n)+1]);
+      C
+      to: <<~C
+        \      if (n == CALL_MAXARGS && !mrb_array_p(regs[a+1])) RAISE_LIT(mrb, E_TYPE_ERROR, "bytecode expected packed arguments");
+        \      if (nk == CALL_MAXARGS) {
+        \        mrb_ensure_hash_type(mrb, regs[a+(n==CALL_MAXARGS?1:n)+1]);
+      C
+    },
+    {
+      file: "src/vm.c",
+      why: "OP_ENTER trusted packed arguments to be an Array (a 15-parameter block that redoes)",
+      from: <<~C,
+        \      /* keyword arguments */
+        \      if (ci->nk == 15) {
+      C
+      to: <<~C
+        \      if (argc == 15 && !mrb_array_p(regs[1])) RAISE_LIT(mrb, E_TYPE_ERROR, "packed arguments are not an Array");
+        \      /* keyword arguments */
+        \      if (ci->nk == 15) {
+      C
+    },
+    {
+      file: "src/vm.c",
+      why: "RAISEIF raised whatever its register held (an Integer was dereferenced)",
+      from: <<~C,
+        \        mrb_callinfo *ci;
+        \        mrb_exc_set(mrb, exc);
+        \      L_RAISE:
+      C
+      to: <<~C
+        \        mrb_callinfo *ci;
+        \        if (!mrb_obj_is_kind_of(mrb, exc, mrb->eException_class)) exc = mrb_exc_new_lit(mrb, E_TYPE_ERROR, "bytecode raised a non-exception");
+        \        mrb_exc_set(mrb, exc);
+        \      L_RAISE:
+      C
     }
   ].freeze
 

@@ -1,0 +1,2 @@
+def from_other = "other file"
+from_other
