@@ -132,28 +132,28 @@ kobako_write_syntax_error(mrb_state *mrb, struct mrb_parser_state *p, const char
   kobako_mp_string(w, RSTRING_PTR(where), (size_t)RSTRING_LEN(where));
 }
 
+static void
+write_refusal_header(kobako_writer *w, const char *klass, mrb_value message)
+{
+  kobako_mp_byte(w, KOBAKO_OUTCOME_REFUSAL);
+  kobako_mp_map_header(w, 3);
+  write_cstr(w, "class");
+  write_cstr(w, klass);
+  write_cstr(w, "message");
+  kobako_mp_string(w, RSTRING_PTR(message), (size_t)RSTRING_LEN(message));
+  write_cstr(w, "details");
+}
+
 void
 kobako_write_refusal(mrb_state *mrb, const char *klass, mrb_value message, mrb_value details, kobako_writer *w)
 {
   size_t start = kobako_mp_len(w);
   struct kobako_encode_error err;
-  kobako_mp_byte(w, KOBAKO_OUTCOME_REFUSAL);
-  kobako_mp_map_header(w, 3);
-  write_cstr(w, "class");
-  write_cstr(w, klass);
-  write_cstr(w, "message");
-  kobako_mp_string(w, RSTRING_PTR(message), (size_t)RSTRING_LEN(message));
-  write_cstr(w, "details");
+  write_refusal_header(w, klass, message);
   if (kobako_encode_value(mrb, details, w, &err) == 0) return;
 
   /* The details are runtime-built (names, symbols) and always encode; never lose the refusal. */
   kobako_mp_truncate(w, start);
-  kobako_mp_byte(w, KOBAKO_OUTCOME_REFUSAL);
-  kobako_mp_map_header(w, 3);
-  write_cstr(w, "class");
-  write_cstr(w, klass);
-  write_cstr(w, "message");
-  kobako_mp_string(w, RSTRING_PTR(message), (size_t)RSTRING_LEN(message));
-  write_cstr(w, "details");
+  write_refusal_header(w, klass, message);
   kobako_mp_nil(w);
 }
