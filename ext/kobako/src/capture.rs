@@ -24,6 +24,10 @@ impl Capture {
         self.bytes.extend_from_slice(&data[..data.len().min(room)]);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty() && !self.truncated
+    }
+
     pub fn truncated(&self) -> bool {
         self.truncated
     }

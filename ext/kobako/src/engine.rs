@@ -8,7 +8,7 @@
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 
 use crate::errors::{describe, LoadError};
 
@@ -16,7 +16,34 @@ use crate::errors::{describe, LoadError};
 pub const TICK: Duration = Duration::from_millis(2);
 
 /// Native stack the guest may use; well inside a Ruby thread's machine stack.
-const MAX_WASM_STACK: usize = 512 << 10;
+pub const MAX_WASM_STACK: usize = 512 << 10;
+
+/// Instances that may be alive at once (one per running invocation, across all threads).
+const POOL_SLOTS: u32 = 1_000;
+/// Linear memory the pool keeps resident (reset with memset rather than madvise) per slot:
+/// the pages a small invocation dirties come back without page faults.
+const KEEP_RESIDENT: usize = 256 << 10;
+
+/// The engine settings; they are also part of the module cache key.
+fn config() -> Config {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_core_instances(POOL_SLOTS)
+        .total_memories(POOL_SLOTS)
+        .total_tables(POOL_SLOTS)
+        .total_gc_heaps(POOL_SLOTS)
+        .max_memory_size(4 << 30)
+        .table_elements(crate::limits::MAX_TABLE_ELEMENTS)
+        .linear_memory_keep_resident(KEEP_RESIDENT);
+    let mut config = Config::new();
+    config
+        .epoch_interruption(true)
+        .wasm_exceptions(true)
+        .cranelift_opt_level(OptLevel::Speed)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
 
 struct Shared {
     engine: Engine,
@@ -39,12 +66,7 @@ static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
 fn shared() -> Result<&'static Shared, LoadError> {
     SHARED
         .get_or_init(|| {
-            let mut config = Config::new();
-            config.epoch_interruption(true);
-            config.wasm_exceptions(true);
-            config.cranelift_opt_level(OptLevel::Speed);
-            config.max_wasm_stack(MAX_WASM_STACK);
-            let engine = Engine::new(&config).map_err(|e| describe(&e))?;
+            let engine = Engine::new(&config()).map_err(|e| describe(&e))?;
             Ok(Shared {
                 engine,
                 ticker: Ticker { state: Mutex::new(TickerState { active: 0, pid: None }), wake: Condvar::new() },

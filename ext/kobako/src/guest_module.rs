@@ -1,17 +1,19 @@
-//! Loading a guest module: compile once per path (cached for the process), link it against
-//! our WASI slice and the dispatch import, check its exports and ABI version.
+//! Loading a guest module: pre-initialise and compile it once (cached on disk and for the
+//! process), link it against our WASI slice and the dispatch import, check its exports and
+//! ABI version.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
-use wasmtime::{ExternType, InstancePre, Linker, Module, Store};
+use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, Store, Val};
 
 use crate::engine::engine;
 use crate::errors::{describe, LoadError};
 use crate::invocation::Invocation;
-use crate::wasi;
+use crate::module_cache::{self, CacheOutcome};
+use crate::{preinit, wasi};
 
 /// The host/guest wire version this extension speaks (guest export `__kobako_abi_version`).
 pub const ABI_VERSION: i32 = 1;
@@ -29,6 +31,18 @@ const REQUIRED_FUNCS: &[&str] = &[
 /// A compiled, linked guest, ready to instantiate once per invocation.
 pub struct GuestModule {
     pub pre: InstancePre<Invocation>,
+    /// Where the deterministic random source starts: the state the pre-initialised image
+    /// was captured with, so scripts see the same numbers as without pre-initialisation.
+    pub rng_seed: u64,
+    pub info: ModuleInfo,
+}
+
+/// How a module was loaded (`Kobako::Runtime#module_info`).
+pub struct ModuleInfo {
+    /// `Ok` when invocations start from a pre-initialised image, else why not.
+    pub preinitialized: Result<(), String>,
+    pub cache: CacheOutcome,
+    pub cache_path: Option<PathBuf>,
 }
 
 struct Cached {
@@ -37,7 +51,8 @@ struct Cached {
     module: Arc<GuestModule>,
 }
 
-static CACHE: OnceLock<Mutex<HashMap<PathBuf, Cached>>> = OnceLock::new();
+/// Modules already loaded in this process, by the path they were asked for.
+static LOADED: OnceLock<Mutex<HashMap<String, Cached>>> = OnceLock::new();
 
 pub fn load(path: &str) -> Result<Arc<GuestModule>, LoadError> {
     let unreadable = |reason: String| LoadError::Unreadable { path: path.to_owned(), reason };
@@ -49,25 +64,65 @@ pub fn load(path: &str) -> Result<Arc<GuestModule>, LoadError> {
     if !meta.is_file() {
         return Err(unreadable("not a regular file".into()));
     }
-    let key = std::fs::canonicalize(path).map_err(|e| unreadable(e.to_string()))?;
     let modified = meta.modified().ok();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(hit) = cache.get(&key) {
+    let loaded = LOADED.get_or_init(Default::default);
+    let mut loaded = loaded.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(hit) = loaded.get(path) {
         if hit.len == meta.len() && hit.modified == modified {
             return Ok(hit.module.clone());
         }
     }
-    let bytes = std::fs::read(&key).map_err(|e| unreadable(e.to_string()))?;
-    let module = Arc::new(compile(path, &bytes)?);
-    cache.insert(key, Cached { len: meta.len(), modified, module: module.clone() });
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let module = Arc::new(prepare(path, &bytes)?);
+    loaded.insert(path.to_owned(), Cached { len: meta.len(), modified, module: module.clone() });
     Ok(module)
 }
 
-fn compile(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
+/// The compiled module for `bytes`: from the disk cache, or pre-initialised and compiled
+/// (then stored in the cache).
+fn compiled(path: &str, engine: &Engine, bytes: &[u8]) -> Result<Compiled, LoadError> {
+    let entry = module_cache::directory()
+        .map_err(CacheOutcome::Disabled)
+        .and_then(|dir| module_cache::prepare(&dir).map(|()| dir).map_err(CacheOutcome::Failed))
+        .map(|dir| dir.join(module_cache::entry_name(engine, bytes)));
+    let mut outcome = match &entry {
+        Ok(file) => match module_cache::read(engine, file) {
+            Ok(Some(module)) => {
+                return Ok(Compiled { module, cache: CacheOutcome::Hit, cache_path: Some(file.clone()), not_preinitialized: None })
+            }
+            Ok(None) => CacheOutcome::Stored,
+            Err(reason) => CacheOutcome::Failed(reason),
+        },
+        Err(outcome) => outcome.clone(),
+    };
+    let image = preinit::preinitialize(bytes);
+    let wasm = image.as_deref().unwrap_or(bytes);
+    let module = Module::new(engine, wasm).map_err(|e| LoadError::Invalid { path: path.to_owned(), reason: describe(&e) })?;
+    let file = entry.ok();
+    if let Some(file) = &file {
+        let written = module
+            .serialize()
+            .map_err(|e| format!("cannot serialize the module: {}", describe(&e)))
+            .and_then(|artifact| module_cache::write(file, &artifact));
+        if let (Err(reason), CacheOutcome::Stored) = (written, &outcome) {
+            outcome = CacheOutcome::Failed(reason);
+        }
+    }
+    Ok(Compiled { module, cache: outcome, cache_path: file, not_preinitialized: image.err().map(|e| e.0) })
+}
+
+struct Compiled {
+    module: Module,
+    cache: CacheOutcome,
+    cache_path: Option<PathBuf>,
+    /// Why pre-initialisation was skipped, when it was tried and failed.
+    not_preinitialized: Option<String>,
+}
+
+fn prepare(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
     let invalid = |reason: String| LoadError::Invalid { path: path.to_owned(), reason };
     let engine = engine()?;
-    let module = Module::new(engine, bytes).map_err(|e| invalid(describe(&e)))?;
+    let Compiled { module, cache, cache_path, not_preinitialized } = compiled(path, engine, bytes)?;
 
     for name in REQUIRED_FUNCS {
         match module.get_export(name) {
@@ -78,6 +133,10 @@ fn compile(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
     if !matches!(module.get_export("memory"), Some(ExternType::Memory(_))) {
         return Err(invalid("it does not export its memory".into()));
     }
+    let preinitialized = match module.get_export(preinit::RNG_EXPORT) {
+        Some(ExternType::Global(_)) => Ok(()),
+        _ => Err(not_preinitialized.unwrap_or_else(|| "the cached module was stored without pre-initialisation".into())),
+    };
 
     let mut linker = Linker::new(engine);
     wasi::add_to_linker(&mut linker).map_err(|e| invalid(describe(&e)))?;
@@ -86,12 +145,13 @@ fn compile(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
         .instantiate_pre(&module)
         .map_err(|e| invalid(format!("it needs an import kobako does not provide: {}", describe(&e))))?;
 
-    check_abi_version(&pre).map_err(invalid)?;
-    Ok(GuestModule { pre })
+    let rng_seed = probe(&pre).map_err(invalid)?;
+    Ok(GuestModule { pre, rng_seed, info: ModuleInfo { preinitialized, cache, cache_path } })
 }
 
-/// Asks the guest which ABI it speaks. Runs only that constant export, no interpreter code.
-fn check_abi_version(pre: &InstancePre<Invocation>) -> Result<(), String> {
+/// Asks the guest which ABI it speaks and reads where its random source starts. Runs only
+/// that constant export, no interpreter code.
+fn probe(pre: &InstancePre<Invocation>) -> Result<u64, String> {
     let mut store = Store::new(pre.module().engine(), Invocation::probe());
     store.set_epoch_deadline(u64::MAX / 2);
     let instance = pre.instantiate(&mut store).map_err(|e| describe(&e))?;
@@ -102,5 +162,8 @@ fn check_abi_version(pre: &InstancePre<Invocation>) -> Result<(), String> {
     if version != ABI_VERSION {
         return Err(format!("it speaks guest ABI version {version}, this kobako speaks {ABI_VERSION}"));
     }
-    Ok(())
+    Ok(match instance.get_global(&mut store, preinit::RNG_EXPORT).map(|g| g.get(&mut store)) {
+        Some(Val::I64(state)) => state as u64,
+        _ => crate::invocation::RANDOM_SEED,
+    })
 }

@@ -57,10 +57,10 @@ pub struct Exports {
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
 /// Fixed seed for the guest's `random_get` (contract R-2: hermetic by default).
-const RANDOM_SEED: u64 = 0x6b6f_6261_6b6f_2021;
+pub const RANDOM_SEED: u64 = 0x6b6f_6261_6b6f_2021;
 
 impl Invocation {
-    fn new(stdin: Vec<u8>, limits: &Limits) -> Self {
+    fn new(stdin: Vec<u8>, limits: &Limits, rng_seed: u64) -> Self {
         Self {
             stdin,
             stdin_pos: 0,
@@ -74,13 +74,18 @@ impl Invocation {
             depth: 0,
             abort: None,
             deadline: None,
-            rng: RANDOM_SEED,
+            rng: rng_seed,
         }
     }
 
     /// State for probing a module at load time (no input, no caps).
     pub fn probe() -> Self {
-        Self::new(Vec::new(), &Limits::default())
+        Self::new(Vec::new(), &Limits::default(), RANDOM_SEED)
+    }
+
+    /// Where the deterministic random source stands (captured with a pre-initialised image).
+    pub fn rng_state(&self) -> u64 {
+        self.rng
     }
 
     /// xorshift64*: deterministic bytes, never the host's entropy.
@@ -127,7 +132,7 @@ pub enum Entry {
 pub fn invoke(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, entry: Entry, dispatcher: Value) -> Report {
     let started = Instant::now();
     let engine = module.pre.module().engine();
-    let mut invocation = Invocation::new(stdin, limits);
+    let mut invocation = Invocation::new(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);

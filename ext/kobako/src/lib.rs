@@ -9,6 +9,8 @@ mod guest_memory;
 mod guest_module;
 mod invocation;
 mod limits;
+mod module_cache;
+mod preinit;
 mod runtime;
 mod snapshot;
 mod wasi;

@@ -12,7 +12,7 @@ pub struct MemoryLimitExceeded {
 }
 
 /// Tables only grow if a guest does something unusual; keep them bounded all the same.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 #[derive(Debug)]
 pub struct MemoryCap {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnus::{function, method, prelude::*, Error, RModule, RString, Ruby, Value};
+use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 
 use crate::dispatch::{self, kobako_error};
 use crate::errors::LoadError;
@@ -57,6 +57,19 @@ impl Runtime {
         Ok(Self { module, limits })
     }
 
+    /// How the guest module was loaded: `{preinitialized: true/false, preinit_error:,
+    /// cache: "hit"/"stored"/"disabled"/"failed", cache_error:, cache_path:}`.
+    fn module_info(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
+        let info = &rb_self.module.info;
+        let hash = ruby.hash_new();
+        hash.aset(ruby.to_symbol("preinitialized"), info.preinitialized.is_ok())?;
+        hash.aset(ruby.to_symbol("preinit_error"), info.preinitialized.as_ref().err().cloned())?;
+        hash.aset(ruby.to_symbol("cache"), ruby.to_symbol(info.cache.label()))?;
+        hash.aset(ruby.to_symbol("cache_error"), info.cache.reason().map(str::to_owned))?;
+        hash.aset(ruby.to_symbol("cache_path"), info.cache_path.as_ref().map(|p| p.display().to_string()))?;
+        Ok(hash)
+    }
+
     /// Runs `__kobako_eval` with `stdin` (the framed input) and returns a Snapshot.
     /// `dispatcher.call(request, token)` answers the script's Service calls. When a Ruby
     /// exception from a Service aborted the invocation, the Snapshot's trap kind is :host
@@ -83,6 +96,7 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.define_singleton_method("new", function!(Runtime::new, 5))?;
     class.define_method("eval", method!(Runtime::eval, 2))?;
     class.define_method("run", method!(Runtime::run, 3))?;
+    class.define_method("module_info", method!(Runtime::module_info, 0))?;
     class.define_singleton_method(
         "yield_to_active_invocation",
         function!(dispatch::yield_to_active_invocation, 2),

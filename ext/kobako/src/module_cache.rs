@@ -1,0 +1,255 @@
+//! The on-disk cache of compiled (pre-initialised) guest modules.
+//!
+//! Compiling the guest takes most of a second; loading a compiled artifact takes about a
+//! millisecond. Artifacts are native code, so the cache is only trusted when nobody else
+//! can write it: the directory and the file must belong to this user and be writable by
+//! nobody else. Entries are written to a temporary file and renamed into place, so a
+//! reader never sees half a file. Any failure (no home, wrong owner, full disk, stale or
+//! corrupt entry) falls back to compiling; the cache never makes a load fail.
+//!
+//! Location: `$KOBAKO_MODULE_CACHE` if set (`off` or empty disables the cache), else
+//! `$XDG_CACHE_HOME/kobako/modules`, else `~/.cache/kobako/modules`.
+
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use wasmtime::{Engine, Module};
+
+/// The wasmtime release the extension is built against (pinned in ext/kobako/Cargo.toml;
+/// a unit test keeps the two equal).
+pub const WASMTIME_VERSION: &str = "48.0.8";
+/// Bumped whenever the pre-initialisation rewrite changes what it produces.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the cache did for one load (reported by `Kobako::Runtime#module_info`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// The compiled module came from the cache.
+    Hit,
+    /// The module was compiled and the result written to the cache.
+    Stored,
+    /// The cache is switched off or has no usable location.
+    Disabled(String),
+    /// The cache could not be used this time (the module was compiled instead).
+    Failed(String),
+}
+
+impl CacheOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            CacheOutcome::Hit => "hit",
+            CacheOutcome::Stored => "stored",
+            CacheOutcome::Disabled(_) => "disabled",
+            CacheOutcome::Failed(_) => "failed",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            CacheOutcome::Disabled(r) | CacheOutcome::Failed(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// A 128-bit digest of the guest bytes. Not cryptographic: the cache directory is private
+/// to the user, so this only has to tell different builds apart.
+pub fn digest(bytes: &[u8]) -> u128 {
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let mut a = 0x243f_6a88_85a3_08d3 ^ bytes.len() as u64;
+    let mut b = 0x1319_8a2e_0370_7344 ^ (bytes.len() as u64).rotate_left(32);
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(chunk[8..].try_into().expect("8 bytes"));
+        a = (a ^ x).wrapping_mul(K1).rotate_left(29) ^ b;
+        b = (b ^ y).wrapping_mul(K2).rotate_left(31).wrapping_add(a);
+    }
+    for (i, &byte) in chunks.remainder().iter().enumerate() {
+        a = (a ^ u64::from(byte) << (i % 8 * 8)).wrapping_mul(K1);
+    }
+    let finish = |mut h: u64| {
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    };
+    (u128::from(finish(a ^ b.rotate_left(17))) << 64) | u128::from(finish(b ^ a.rotate_left(41)))
+}
+
+/// The cache file name for `guest` compiled by `engine`: the guest digest plus everything
+/// that makes an artifact unusable elsewhere (wasmtime version, engine settings, our
+/// rewrite format).
+pub fn entry_name(engine: &Engine, guest: &[u8]) -> String {
+    let mut settings = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut settings);
+    WASMTIME_VERSION.hash(&mut settings);
+    FORMAT_VERSION.hash(&mut settings);
+    format!("{:032x}-{:016x}.cwasm", digest(guest), settings.finish())
+}
+
+/// The cache directory, or why there is none.
+pub fn directory() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("KOBAKO_MODULE_CACHE") {
+        if dir.is_empty() || dir == "off" {
+            return Err("KOBAKO_MODULE_CACHE switches it off".into());
+        }
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME").filter(|d| Path::new(d).is_absolute()) {
+        return Ok(PathBuf::from(xdg).join("kobako").join("modules"));
+    }
+    match std::env::var_os("HOME").filter(|h| Path::new(h).is_absolute()) {
+        Some(home) => Ok(PathBuf::from(home).join(".cache").join("kobako").join("modules")),
+        None => Err("neither XDG_CACHE_HOME nor HOME is set".into()),
+    }
+}
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Refuses a path that another user owns or could write.
+fn private(path: &Path, meta: &fs::Metadata) -> Result<(), String> {
+    if meta.uid() != euid() {
+        return Err(format!("{} belongs to another user", path.display()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!("{} is writable by other users", path.display()));
+    }
+    Ok(())
+}
+
+/// Creates the directory (user-only) if needed and checks it is private.
+pub fn prepare(dir: &Path) -> Result<(), String> {
+    if !dir.exists() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let meta = fs::symlink_metadata(dir).map_err(|e| format!("cannot inspect {}: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    private(dir, &meta)
+}
+
+/// Loads a cached artifact. `Ok(None)`: there is no entry yet.
+pub fn read(engine: &Engine, path: &Path) -> Result<Option<Module>, String> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
+    };
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    private(path, &meta)?;
+    // SAFETY: the artifact is trusted because only this user can have written it (checked
+    // above), and it is only ever written by `write` below from `Module::serialize`.
+    // wasmtime still checks that it was produced by a compatible engine.
+    unsafe { Module::deserialize_file(engine, path) }
+        .map(Some)
+        .map_err(|e| format!("{} is not a usable artifact: {}", path.display(), crate::errors::describe(&e)))
+}
+
+/// Writes an artifact atomically: a private temporary file in the same directory, renamed.
+pub fn write(path: &Path, artifact: &[u8]) -> Result<(), String> {
+    let dir = path.parent().ok_or("the cache path has no directory")?;
+    let tmp = dir.join(format!(
+        ".{}.{}.{:x}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
+        std::process::id(),
+        digest(format!("{:?}", std::time::SystemTime::now()).as_bytes()) as u64
+    ));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        file.write_all(artifact).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        file.sync_all().map_err(|e| format!("cannot flush {}: {e}", tmp.display()))?;
+        fs::rename(&tmp, path).map_err(|e| format!("cannot move {} into place: {e}", tmp.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_tells_inputs_apart() {
+        let a = digest(b"kobako guest bytes, version one");
+        assert_eq!(a, digest(b"kobako guest bytes, version one"));
+        assert_ne!(a, digest(b"kobako guest bytes, version two"));
+        assert_ne!(digest(&[0u8; 64]), digest(&[0u8; 65]));
+        assert_ne!(digest(b""), digest(b"\0"));
+        let mut flipped = vec![7u8; 4096];
+        let base = digest(&flipped);
+        for i in (0..4096).step_by(97) {
+            flipped[i] ^= 1;
+            assert_ne!(digest(&flipped), base, "flip at {i}");
+            flipped[i] ^= 1;
+        }
+    }
+
+    #[test]
+    fn pinned_wasmtime_version_matches_cargo_toml() {
+        let toml = include_str!("../Cargo.toml");
+        assert!(toml.contains(&format!("version = \"={WASMTIME_VERSION}\"")), "update WASMTIME_VERSION");
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kobako-cache-test-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn creates_a_private_directory_and_refuses_a_shared_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("perm").join("modules");
+        prepare(&dir).unwrap();
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(prepare(&dir).unwrap_err().contains("writable by other users"));
+        fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn writes_atomically_and_refuses_unsafe_or_corrupt_entries() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("entry");
+        prepare(&dir).unwrap();
+        let engine = Engine::default();
+        let path = dir.join("entry.cwasm");
+        assert!(read(&engine, &path).unwrap().is_none());
+
+        write(&path, b"not an artifact").unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+        assert!(read(&engine, &path).unwrap_err().contains("not a usable artifact"));
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
+
+        let module = Module::new(&engine, b"\0asm\x01\0\0\0").unwrap();
+        write(&path, &module.serialize().unwrap()).unwrap();
+        assert!(read(&engine, &path).unwrap().is_some());
+
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(read(&engine, &path).unwrap_err().contains("writable by other users"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
