@@ -2,6 +2,10 @@ require "spec_helper"
 
 # Contract C-1..C-4: time, memory and output caps, and usage after every outcome.
 RSpec.describe Kobako::Sandbox, "caps" do
+  # The pre-initialised image starts with the free heap a warm-up eval left behind
+  # (docs/decisions.md), so an allocation can use up to this much before memory grows.
+  ENTRY_SLACK = 64 << 10
+
   def elapsed
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     yield
@@ -53,7 +57,7 @@ RSpec.describe Kobako::Sandbox, "caps" do
     it "allows growth up to the cap" do
       sandbox = described_class.new(memory_limit: 8 << 20)
       expect(sandbox.eval('("x" * 4_000_000).size')).to eq(4_000_000)
-      expect(sandbox.usage.memory_peak).to be_between(4_000_000, 8 << 20)
+      expect(sandbox.usage.memory_peak).to be_between(4_000_000 - ENTRY_SLACK, 8 << 20)
     end
 
     it "does not accumulate across invocations" do
@@ -64,7 +68,7 @@ RSpec.describe Kobako::Sandbox, "caps" do
     it "can be lifted with nil" do
       sandbox = described_class.new(memory_limit: nil)
       expect(sandbox.eval('("x" * 20_000_000).size')).to eq(20_000_000)
-      expect(sandbox.usage.memory_peak).to be >= 20_000_000
+      expect(sandbox.usage.memory_peak).to be >= 20_000_000 - ENTRY_SLACK
     end
   end
 
@@ -139,7 +143,7 @@ RSpec.describe Kobako::Sandbox, "caps" do
       sandbox.eval("nil")
       small = sandbox.usage.memory_peak
       sandbox.eval("s = 'x' * 600_000; s.size")
-      expect(sandbox.usage.memory_peak).to be >= 600_000
+      expect(sandbox.usage.memory_peak).to be >= 600_000 - ENTRY_SLACK
       expect(sandbox.usage.memory_peak).to be > small
     end
 

@@ -22,27 +22,18 @@ struct MrbState {
 #[allow(improper_ctypes)] // Writer is opaque to C: it only passes the pointer back.
 extern "C" {
     fn kobako_open() -> *mut MrbState;
-    fn kobako_eval(
+    fn kobako_settle(mrb: *mut MrbState);
+    fn kobako_prepare(
         mrb: *mut MrbState,
         preamble: *const u8,
         preamble_len: usize,
         snippets: *const u8,
         snippets_len: usize,
-        src: *const u8,
-        len: usize,
-        filename: *const c_char,
         w: *mut Writer,
-    );
-    fn kobako_run(
-        mrb: *mut MrbState,
-        preamble: *const u8,
-        preamble_len: usize,
-        snippets: *const u8,
-        snippets_len: usize,
-        envelope: *const u8,
-        envelope_len: usize,
-        w: *mut Writer,
-    );
+    ) -> bool;
+    fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, w: *mut Writer);
+    fn kobako_run(mrb: *mut MrbState, envelope: *const u8, envelope_len: usize, w: *mut Writer);
+    fn kobako_write_value_nil(w: *mut Writer);
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
     fn kobako_write_error(w: *mut Writer, origin: *const c_char, klass: *const c_char, message: *const c_char);
 }
@@ -68,6 +59,10 @@ impl<T> Global<T> {
 }
 
 static MRB: Global<*mut MrbState> = Global(UnsafeCell::new(std::ptr::null_mut()));
+/// Digest of the [preamble, snippets] frames the interpreter was prepared with, once it is.
+/// An image the host captured after `__kobako_prepare` starts with this set, so its
+/// invocations skip the Service set-up and snippet replay.
+static PREPARED: Global<Option<u128>> = Global(UnsafeCell::new(None));
 /// The outcome of `__kobako_eval`, read by `__kobako_take_outcome`.
 static OUTCOME: Global<Writer> = Global(UnsafeCell::new(Writer::new()));
 /// Scratch buffer for requests to the host and block results (see kobako_guest.h).
@@ -86,10 +81,54 @@ fn interpreter() -> Option<*mut MrbState> {
     unsafe {
         if (*MRB.ptr()).is_null() {
             *MRB.ptr() = kobako_open();
+            if !(*MRB.ptr()).is_null() {
+                warm_up(*MRB.ptr());
+            }
         }
         let mrb = *MRB.ptr();
         (!mrb.is_null()).then_some(mrb)
     }
+}
+
+/// Runs one trivial script through the eval path right after the interpreter opens, then
+/// collects the garbage. Lazily built state (the stdin handle, interned file names, parser
+/// and allocator free lists) then exists before the host captures the pre-initialised
+/// image, so small invocations neither grow memory nor redo that work. Nothing it leaves
+/// is visible to scripts.
+fn warm_up(mrb: *mut MrbState) {
+    let _ = std::io::stdin();
+    let out = OUTCOME.ptr();
+    unsafe {
+        kobako_eval(mrb, b"nil".as_ptr(), 3, c"(eval)".as_ptr(), out);
+        (*out).clear();
+        kobako_settle(mrb);
+    }
+}
+
+/// Prepares the interpreter with [preamble, snippets] unless it already is (an image
+/// captured after `__kobako_prepare`); writes the failure to `out` and returns false.
+fn ensure_prepared(mrb: *mut MrbState, out: *mut Writer, preamble: &[u8], snippets: &[u8]) -> bool {
+    let digest = frames_digest(preamble, snippets);
+    match unsafe { *PREPARED.ptr() } {
+        Some(prepared) if prepared == digest => true,
+        Some(_) => {
+            error_outcome(out, c"Kobako::WireError", "the instance was prepared with other Services or snippets");
+            false
+        }
+        None => {
+            let ok = unsafe {
+                kobako_prepare(mrb, preamble.as_ptr(), preamble.len(), snippets.as_ptr(), snippets.len(), out)
+            };
+            if ok {
+                unsafe { *PREPARED.ptr() = Some(digest) };
+            }
+            ok
+        }
+    }
+}
+
+fn frames_digest(preamble: &[u8], snippets: &[u8]) -> u128 {
+    crate::digest::digest(preamble) ^ crate::digest::digest(snippets).rotate_left(64).wrapping_add(snippets.len() as u128)
 }
 
 /// Keeps the outcome within the payload cap, replacing it with an error if it is not.
@@ -151,6 +190,48 @@ fn read_frames(out: *mut Writer, input: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Reads stdin and splits it into `count` frames, or writes why it could not.
+fn input_frames<'a>(out: *mut Writer, input: &'a mut Vec<u8>, counts: std::ops::RangeInclusive<usize>, what: &str) -> Option<Vec<&'a [u8]>> {
+    if !read_frames(out, input) {
+        return None;
+    }
+    match frames::split(input) {
+        Ok(frames) if counts.contains(&frames.len()) => Some(frames),
+        Ok(frames) => {
+            error_outcome(out, c"Kobako::WireError", &format!("{what} expects the frames {}, got {}", frame_names(what), frames.len()));
+            None
+        }
+        Err(e) => {
+            error_outcome(out, c"Kobako::WireError", &e.to_string());
+            None
+        }
+    }
+}
+
+fn frame_names(what: &str) -> &'static str {
+    if what == "eval" { "[preamble, source, snippets]" } else { "[preamble, snippets]" }
+}
+
+/// Prepares the interpreter from stdin frames [preamble, snippets] (Service constants,
+/// then the snippets replayed) without running anything else. The host calls it to
+/// capture a per-Sandbox image; the outcome is nil, or why preparing failed.
+#[export_name = "__kobako_prepare"]
+pub extern "C" fn prepare() {
+    let out = OUTCOME.ptr();
+    unsafe { (*out).clear() };
+    let Some(mrb) = interpreter() else {
+        return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
+    };
+    let mut input = Vec::new();
+    let Some(frames) = input_frames(out, &mut input, 2..=2, "prepare") else { return };
+    if ensure_prepared(mrb, out, frames[0], frames[1]) {
+        unsafe {
+            (*out).clear();
+            kobako_write_value_nil(out);
+        }
+    }
+}
+
 /// Runs the script sent on stdin as frames [preamble, source, snippets].
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
@@ -160,32 +241,12 @@ pub extern "C" fn eval() {
         return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
     };
     let mut input = Vec::new();
-    if !read_frames(out, &mut input) {
-        return;
-    }
-    let frames = match frames::split(&input) {
-        Ok(frames) if (2..=3).contains(&frames.len()) => frames,
-        Ok(frames) => {
-            let msg = format!("eval expects the frames [preamble, source, snippets], got {}", frames.len());
-            return error_outcome(out, c"Kobako::WireError", &msg);
-        }
-        Err(e) => return error_outcome(out, c"Kobako::WireError", &e.to_string()),
-    };
+    let Some(frames) = input_frames(out, &mut input, 2..=3, "eval") else { return };
     let (preamble, source) = (frames[0], frames[1]);
     let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
-    unsafe {
-        kobako_eval(
-            mrb,
-            preamble.as_ptr(),
-            preamble.len(),
-            snippets.as_ptr(),
-            snippets.len(),
-            source.as_ptr(),
-            source.len(),
-            c"(eval)".as_ptr(),
-            out,
-        )
-    };
+    if ensure_prepared(mrb, out, preamble, snippets) {
+        unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), out) };
+    }
     enforce_payload_cap(out);
 }
 
@@ -210,30 +271,10 @@ fn run_with(out: *mut Writer, envelope: *const u8, envelope_len: usize) {
         return error_outcome(out, c"Kobako::WireError", "the run envelope is missing");
     }
     let mut input = Vec::new();
-    if !read_frames(out, &mut input) {
-        return;
+    let Some(frames) = input_frames(out, &mut input, 2..=2, "run") else { return };
+    if ensure_prepared(mrb, out, frames[0], frames[1]) {
+        unsafe { kobako_run(mrb, envelope, envelope_len, out) };
     }
-    let frames = match frames::split(&input) {
-        Ok(frames) if frames.len() == 2 => frames,
-        Ok(frames) => {
-            let msg = format!("run expects the frames [preamble, snippets], got {}", frames.len());
-            return error_outcome(out, c"Kobako::WireError", &msg);
-        }
-        Err(e) => return error_outcome(out, c"Kobako::WireError", &e.to_string()),
-    };
-    let (preamble, snippets) = (frames[0], frames[1]);
-    unsafe {
-        kobako_run(
-            mrb,
-            preamble.as_ptr(),
-            preamble.len(),
-            snippets.as_ptr(),
-            snippets.len(),
-            envelope,
-            envelope_len,
-            out,
-        )
-    };
 }
 
 /// Why the last bytecode `kobako_rite_verify` refused was refused (C reads it as a C string).

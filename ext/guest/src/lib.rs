@@ -2,6 +2,7 @@
 //! the MessagePack writer and reader, and the RITE bytecode verifier. The mruby half (compile, run, walk values) is the `mruby-kobako`
 //! mrbgem under `mrbgem/`, linked in through libmruby.a.
 
+pub mod digest;
 pub mod frames;
 pub mod msgpack;
 pub mod reader;

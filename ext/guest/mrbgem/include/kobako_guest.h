@@ -62,18 +62,16 @@ kobako_writer *kobako_wire_writer(void);
 void kobako_host_send(kobako_writer *req, const uint8_t **resp, size_t *resp_len);
 void kobako_free(const uint8_t *ptr, size_t len);
 
-/* C entry points called by the Rust half. */
+/* C entry points called by the Rust half. An invocation first prepares the interpreter
+ * (kobako_prepare, kobako_load.h) unless it starts from an image that is already prepared,
+ * then evaluates a script or calls an entrypoint. */
 mrb_state *kobako_open(void);
-/* Installs the Services of `preamble`, replays the snippets frame, compiles and runs `src`
- * under `filename`, then writes the outcome (kobako_outcome.h). */
-void kobako_eval(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
-                 const uint8_t *snippets, size_t snippets_len,
-                 const char *src, size_t len, const char *filename, kobako_writer *w);
-/* Installs the Services, replays the snippets, then calls the entrypoint the run envelope
- * [name, args, kwargs] names and writes the outcome. */
-void kobako_run(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
-                const uint8_t *snippets, size_t snippets_len,
-                const uint8_t *envelope, size_t envelope_len, kobako_writer *w);
+/* Compiles and runs `src` under `filename` and writes the outcome (kobako_outcome.h). */
+void kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w);
+/* Calls the entrypoint the run envelope [name, args, kwargs] names and writes the outcome. */
+void kobako_run(mrb_state *mrb, const uint8_t *envelope, size_t envelope_len, kobako_writer *w);
+/* Collects all garbage, so a snapshot taken next holds only live objects. */
+void kobako_settle(mrb_state *mrb);
 /* Runs the block a host Service yielded to; writes the block's result or a fault. */
 void kobako_yield(mrb_state *mrb, const uint8_t *req, size_t len, kobako_writer *w);
 /* Checks untrusted RITE bytecode (Rust, src/rite.rs). Returns NULL if it is safe to load,

@@ -21,8 +21,17 @@ mrb_bool kobako_install(mrb_state *mrb, const uint8_t *preamble, size_t preamble
 mrb_bool kobako_replay(mrb_state *mrb, const uint8_t *snippets, size_t snippets_len, kobako_writer *w);
 
 /* Installs the Services of `preamble` and replays the snippets frame in order. Returns
- * FALSE after writing the outcome if either failed. */
+ * FALSE after writing the outcome if either failed. Remembers which top-level constants
+ * existed before the snippets ran (kobako_constants_before_snippets). */
 mrb_bool kobako_prepare(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
                         const uint8_t *snippets, size_t snippets_len, kobako_writer *w);
+
+/* The top-level constants that existed before the snippets ran (an Array of Symbols), or
+ * nil when there were no snippets. Set by kobako_prepare; kept alive across invocations of
+ * a prepared image. */
+mrb_value kobako_constants_before_snippets(void);
+
+/* Object's own constants (the top-level ones), in table order; runs under mrb_protect. */
+mrb_value kobako_top_constants(mrb_state *mrb, void *unused);
 
 #endif

@@ -18,6 +18,8 @@ struct mrb_parser_state;
 void kobako_write_exception(mrb_state *mrb, mrb_value exc, const char *context, kobako_writer *w);
 /* Writes `v`, or an error outcome when it cannot cross the boundary. */
 void kobako_write_value(mrb_state *mrb, mrb_value v, kobako_writer *w);
+/* The outcome "value nil", for steps that succeed without a value (preparing an image). */
+void kobako_write_value_nil(kobako_writer *w);
 /* Writes the first error the parser recorded, located at `filename`:line. */
 void kobako_write_syntax_error(mrb_state *mrb, struct mrb_parser_state *p, const char *filename,
                                kobako_writer *w);

@@ -1,4 +1,4 @@
-/* The run entry point (contract P-2): set up the invocation, then call the top-level
+/* The run entry point (contract P-2): in a prepared interpreter, call the top-level
  * constant the run envelope [name, args, kwargs] names, which the snippets must define. */
 #include <string.h>
 #include <mruby.h>
@@ -15,31 +15,16 @@
 struct run_call {
   const uint8_t *envelope;
   size_t envelope_len;
-  mrb_value before;       /* top-level constants that existed before the snippets ran */
+  mrb_value before;       /* top-level constants from before the snippets ran, or nil */
   kobako_writer *w;
   mrb_bool written;       /* the outcome was already written (a refusal or a bad envelope) */
 };
 
-static int
-collect_constant(mrb_state *mrb, mrb_sym sym, mrb_value v, void *list)
-{
-  const char *name = mrb_sym_name(mrb, sym);
-  if (name && name[0] >= 'A' && name[0] <= 'Z') mrb_ary_push(mrb, *(mrb_value *)list, mrb_symbol_value(sym));
-  return 0;
-}
-
-/* Object's own constants, i.e. the top-level ones, in table order. */
-static mrb_value
-top_constants(mrb_state *mrb, void *unused)
-{
-  mrb_value list = mrb_ary_new(mrb);
-  mrb_iv_foreach(mrb, mrb_obj_value(mrb->object_class), collect_constant, &list);
-  return list;
-}
-
+/* Whether `sym` is in `list`; with no snippets (nil) every constant predates them. */
 static mrb_bool
 includes(mrb_value list, mrb_sym sym)
 {
+  if (mrb_nil_p(list)) return TRUE;
   for (mrb_int i = 0; i < RARRAY_LEN(list); i++) {
     if (mrb_symbol(RARRAY_PTR(list)[i]) == sym) return TRUE;
   }
@@ -51,7 +36,7 @@ includes(mrb_value list, mrb_sym sym)
 static mrb_value
 snippet_constants(mrb_state *mrb, mrb_value before)
 {
-  mrb_value now = top_constants(mrb, NULL);
+  mrb_value now = kobako_top_constants(mrb, NULL);
   mrb_value defined = mrb_ary_new(mrb);
   mrb_value names = mrb_ary_new(mrb);
   for (mrb_int i = 0; i < RARRAY_LEN(now); i++) {
@@ -147,25 +132,13 @@ call_entrypoint(mrb_state *mrb, void *data)
 }
 
 void
-kobako_run(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
-           const uint8_t *snippets, size_t snippets_len,
-           const uint8_t *envelope, size_t envelope_len, kobako_writer *w)
+kobako_run(mrb_state *mrb, const uint8_t *envelope, size_t envelope_len, kobako_writer *w)
 {
   int ai = mrb_gc_arena_save(mrb);
-  struct run_call call = { envelope, envelope_len, mrb_nil_value(), w, FALSE };
+  struct run_call call = { envelope, envelope_len, kobako_constants_before_snippets(), w, FALSE };
   mrb_bool failed = FALSE;
-  if (!kobako_install(mrb, preamble, preamble_len, w)) goto done;
-
-  call.before = mrb_protect_error(mrb, top_constants, NULL, &failed);
-  if (failed) {
-    kobako_write_exception(mrb, call.before, NULL, w);
-    goto done;
-  }
-  if (!kobako_replay(mrb, snippets, snippets_len, w)) goto done;
-
   mrb_value v = mrb_protect_error(mrb, call_entrypoint, &call, &failed);
   if (failed) kobako_write_exception(mrb, v, NULL, w);
   else if (!call.written) kobako_write_value(mrb, v, w);
-done:
   mrb_gc_arena_restore(mrb, ai);
 }

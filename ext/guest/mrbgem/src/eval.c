@@ -1,4 +1,4 @@
-/* The eval entry point: set up the invocation, then compile and run the user's script. */
+/* The eval entry point: compile and run the user's script in a prepared interpreter. */
 #include <mruby.h>
 #include "kobako_guest.h"
 #include "kobako_load.h"
@@ -11,14 +11,17 @@ kobako_open(void)
 }
 
 void
-kobako_eval(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
-            const uint8_t *snippets, size_t snippets_len,
-            const char *src, size_t len, const char *filename, kobako_writer *w)
+kobako_settle(mrb_state *mrb)
+{
+  mrb_full_gc(mrb);
+}
+
+void
+kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w)
 {
   int ai = mrb_gc_arena_save(mrb);
   mrb_value v;
-  if (kobako_prepare(mrb, preamble, preamble_len, snippets, snippets_len, w) &&
-      kobako_load_source(mrb, src, len, filename, NULL, w, &v)) {
+  if (kobako_load_source(mrb, src, len, filename, NULL, w, &v)) {
     kobako_write_value(mrb, v, w);
   }
   mrb_gc_arena_restore(mrb, ai);

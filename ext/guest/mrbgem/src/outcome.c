@@ -108,6 +108,13 @@ kobako_write_exception(mrb_state *mrb, mrb_value exc, const char *context, kobak
 }
 
 void
+kobako_write_value_nil(kobako_writer *w)
+{
+  kobako_mp_byte(w, KOBAKO_OUTCOME_VALUE);
+  kobako_mp_nil(w);
+}
+
+void
 kobako_write_value(mrb_state *mrb, mrb_value v, kobako_writer *w)
 {
   size_t start = kobako_mp_len(w);

@@ -3,7 +3,9 @@
 #include <string.h>
 #include <mruby.h>
 #include <mruby/error.h>
+#include <mruby/array.h>
 #include <mruby/string.h>
+#include <mruby/variable.h>
 #include "kobako_guest.h"
 #include "kobako_load.h"
 #include "kobako_outcome.h"
@@ -123,9 +125,59 @@ kobako_replay(mrb_state *mrb, const uint8_t *snippets, size_t snippets_len, koba
   return replay_snippets(mrb, snippets, snippets_len, w);
 }
 
+/* Registered with the GC once set, so it survives every later collection. */
+static mrb_value constants_before = { 0 };
+static mrb_bool constants_before_set = FALSE;
+
+mrb_value
+kobako_constants_before_snippets(void)
+{
+  return constants_before_set ? constants_before : mrb_nil_value();
+}
+
+static int
+collect_constant(mrb_state *mrb, mrb_sym sym, mrb_value v, void *list)
+{
+  const char *name = mrb_sym_name(mrb, sym);
+  if (name && name[0] >= 'A' && name[0] <= 'Z') mrb_ary_push(mrb, *(mrb_value *)list, mrb_symbol_value(sym));
+  return 0;
+}
+
+mrb_value
+kobako_top_constants(mrb_state *mrb, void *unused)
+{
+  mrb_value list = mrb_ary_new(mrb);
+  mrb_iv_foreach(mrb, mrb_obj_value(mrb->object_class), collect_constant, &list);
+  return list;
+}
+
+/* An empty snippets frame is the one-byte MessagePack empty array. */
+static mrb_bool
+no_snippets(const uint8_t *snippets, size_t len)
+{
+  return len == 1 && snippets[0] == 0x90;
+}
+
 mrb_bool
 kobako_prepare(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len,
                const uint8_t *snippets, size_t snippets_len, kobako_writer *w)
 {
-  return kobako_install(mrb, preamble, preamble_len, w) && kobako_replay(mrb, snippets, snippets_len, w);
+  int ai = mrb_gc_arena_save(mrb);
+  mrb_bool ok = kobako_install(mrb, preamble, preamble_len, w);
+  if (ok && !no_snippets(snippets, snippets_len)) {
+    mrb_bool failed = FALSE;
+    mrb_value before = mrb_protect_error(mrb, kobako_top_constants, NULL, &failed);
+    if (failed) {
+      kobako_write_exception(mrb, before, NULL, w);
+      ok = FALSE;
+    }
+    else {
+      constants_before = before;
+      constants_before_set = TRUE;
+      mrb_gc_register(mrb, before);
+      ok = kobako_replay(mrb, snippets, snippets_len, w);
+    }
+  }
+  mrb_gc_arena_restore(mrb, ai);
+  return ok;
 }
