@@ -66,6 +66,7 @@ module Kobako
     # Handles resolve through `handles`; a Fault is accepted only as the whole value and
     # only when `faults` is true.
     def decode(bytes, handles: nil, faults: false)
+      return tiny(bytes.getbyte(0)) if bytes.bytesize == 1 && TINY[bytes.getbyte(0)]
       if bytes.bytesize > MAX_PAYLOAD
         raise MalformedPayload, "payload is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
       end
@@ -86,6 +87,21 @@ module Kobako
       raise MalformedPayload, "malformed payload (#{e.message})"
     ensure
       Thread.current[:kobako_decode] = nil
+    end
+
+    # One-byte encodings that need no unpacker: fixints, nil, false, true, [] and {}.
+    TINY = Array.new(256) { |b| b <= 0x7f || b >= 0xe0 || [0xc0, 0xc2, 0xc3, 0x90, 0x80].include?(b) }.freeze
+
+    def tiny(byte)
+      case byte
+      when 0x00..0x7f then byte
+      when 0xe0..0xff then byte - 256
+      when 0xc0 then nil
+      when 0xc2 then false
+      when 0xc3 then true
+      when 0x90 then []
+      else {}
+      end
     end
 
     # ext 1 -> the original host object (contract H-2).

@@ -26,6 +26,8 @@ module Kobako
 
     # Freezes the catalogue; later define/bind raise ArgumentError (contract A-5).
     def seal!
+      return if @sealed # already sealed: no need to take the lock
+
       @lock.synchronize do
         return if @sealed
 

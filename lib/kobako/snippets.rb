@@ -42,6 +42,8 @@ module Kobako
 
     # Freezes the table and encodes the frame once (contract A-5).
     def seal!
+      return if @sealed # already sealed: no need to take the lock
+
       @lock.synchronize do
         return if @sealed
 

@@ -6,17 +6,20 @@ module Kobako
     OUTCOME_ERROR = 1
     OUTCOME_REFUSAL = 2
     EMPTY_LIST = Codec.encode([]).freeze
+    EMPTY_TEXT = "".encode(Encoding::UTF_8).freeze
 
     module_function
 
     # u32 big-endian length + bytes, for each frame.
     def frames(*parts)
-      parts.map { |part| [part.bytesize].pack("N") + part.b }.join
+      parts.flat_map { |part| [part.bytesize, part] }.pack(FRAME_FORMATS[parts.size])
     end
+
+    FRAME_FORMATS = Hash.new { |h, n| h[n] = ("Na*" * n).freeze }
 
     # eval input: [preamble (services), source, snippets].
     def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST)
-      frames(preamble, source, snippets)
+      [preamble.bytesize, preamble, source.bytesize, source, snippets.bytesize, snippets].pack("Na*Na*Na*")
     end
 
     # run input: [preamble, snippets]; the run envelope goes into guest memory instead.
@@ -98,6 +101,8 @@ module Kobako
 
     # Captured output is UTF-8 when it is valid UTF-8, else binary (contract C-3).
     def text(bytes)
+      return EMPTY_TEXT if bytes.empty?
+
       utf8 = bytes.dup.force_encoding(Encoding::UTF_8)
       utf8.valid_encoding? ? utf8 : bytes
     end
