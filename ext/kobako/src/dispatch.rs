@@ -126,6 +126,7 @@ fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime:
     if caller.data().abort.is_some() {
         return Err(Aborted.into());
     }
+    caller.data_mut().dispatches += 1;
     let memory = caller.data().memory.ok_or_else(|| DispatchFault("the guest has no memory".into()))?;
     if len as u32 as usize > MAX_PAYLOAD {
         return Err(DispatchFault(format!("the guest sent a {len}-byte Service request, over the 16 MiB limit")).into());

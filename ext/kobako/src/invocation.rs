@@ -14,6 +14,7 @@ use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
 use crate::guest_module::GuestModule;
 use crate::limits::{MemoryCap, MemoryLimitExceeded};
+use crate::prepared_image::PreparedImage;
 use crate::wasi::GuestExit;
 
 /// The caps of one Sandbox (contract §3).
@@ -44,6 +45,8 @@ pub struct Invocation {
     pub depth: u32,
     /// Set once the invocation must end without running the guest again.
     pub abort: Option<Abort>,
+    /// Service calls the guest made (a prepared image must have made none).
+    pub dispatches: u64,
     deadline: Option<Instant>,
     rng: u64,
 }
@@ -60,7 +63,8 @@ static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 pub const RANDOM_SEED: u64 = 0x6b6f_6261_6b6f_2021;
 
 impl Invocation {
-    fn new(stdin: Vec<u8>, limits: &Limits, rng_seed: u64) -> Self {
+    /// State for one invocation of a module whose random source starts at `rng_seed`.
+    pub fn for_module(stdin: Vec<u8>, limits: &Limits, rng_seed: u64) -> Self {
         Self {
             stdin,
             stdin_pos: 0,
@@ -73,6 +77,7 @@ impl Invocation {
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
             depth: 0,
             abort: None,
+            dispatches: 0,
             deadline: None,
             rng: rng_seed,
         }
@@ -80,12 +85,16 @@ impl Invocation {
 
     /// State for probing a module at load time (no input, no caps).
     pub fn probe() -> Self {
-        Self::new(Vec::new(), &Limits::default(), RANDOM_SEED)
+        Self::for_module(Vec::new(), &Limits::default(), RANDOM_SEED)
     }
 
     /// Where the deterministic random source stands (captured with a pre-initialised image).
     pub fn rng_state(&self) -> u64 {
         self.rng
+    }
+
+    pub fn set_rng_state(&mut self, state: u64) {
+        self.rng = state;
     }
 
     /// xorshift64*: deterministic bytes, never the host's entropy.
@@ -129,10 +138,17 @@ pub enum Entry {
 /// Runs `entry` with `stdin` as the guest's input frames; Service calls go to
 /// `dispatcher`. A Ruby exception (or throw) from a Service that aborted the invocation
 /// is parked with `dispatch::park_host_error` and the outcome is a `Host` fault.
-pub fn invoke(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, entry: Entry, dispatcher: Value) -> Report {
+pub fn invoke(
+    module: &GuestModule,
+    image: Option<&PreparedImage>,
+    limits: &Limits,
+    stdin: Vec<u8>,
+    entry: Entry,
+    dispatcher: Value,
+) -> Report {
     let started = Instant::now();
     let engine = module.pre.module().engine();
-    let mut invocation = Invocation::new(stdin, limits, module.rng_seed);
+    let mut invocation = Invocation::for_module(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
@@ -144,7 +160,7 @@ pub fn invoke(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, entry: Entr
     store.set_epoch_deadline(1);
 
     let outcome = match ActiveInvocation::start() {
-        Ok(_active) => call_entry(module, &mut store, entry).map_err(|err| classify(store.data(), &err)),
+        Ok(_active) => call_entry(module, image, &mut store, entry).map_err(|err| classify(store.data(), &err)),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
@@ -169,7 +185,12 @@ pub fn invoke(module: &GuestModule, limits: &Limits, stdin: Vec<u8>, entry: Entr
     }
 }
 
-fn call_entry(module: &GuestModule, store: &mut Store<Invocation>, entry: Entry) -> wasmtime::Result<Vec<u8>> {
+fn call_entry(
+    module: &GuestModule,
+    image: Option<&PreparedImage>,
+    store: &mut Store<Invocation>,
+    entry: Entry,
+) -> wasmtime::Result<Vec<u8>> {
     let instance = module.pre.instantiate(&mut *store)?;
     let memory = instance
         .get_memory(&mut *store, "memory")
@@ -183,6 +204,9 @@ fn call_entry(module: &GuestModule, store: &mut Store<Invocation>, entry: Entry)
     }
     let baseline = memory.data_size(&*store);
     store.data_mut().memory_cap.arm(baseline);
+    if let Some(image) = image {
+        image.apply(store, &instance, memory)?;
+    }
 
     match entry {
         Entry::Eval => {
@@ -219,7 +243,7 @@ fn place_in_guest(store: &mut Store<Invocation>, memory: Memory, bytes: &[u8]) -
     Ok((ptr, len))
 }
 
-fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {
+pub fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {
     let alloc = instance.get_typed_func::<i32, i32>(&mut *store, "__kobako_alloc")?;
     let yield_to_block = instance.get_typed_func::<(i32, i32), i64>(&mut *store, "__kobako_yield_to_block")?;
     store.data_mut().exports = Some(Exports { alloc, yield_to_block });

@@ -11,6 +11,7 @@ mod invocation;
 mod limits;
 mod module_cache;
 mod preinit;
+mod prepared_image;
 mod runtime;
 mod snapshot;
 mod wasi;

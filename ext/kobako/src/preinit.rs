@@ -17,7 +17,7 @@ use crate::invocation::Invocation;
 
 /// Export naming the i64 random-source state the image was captured with.
 pub const RNG_EXPORT: &str = "__kobako_rng";
-const GLOBAL_EXPORT_PREFIX: &str = "__kobako_global_";
+pub const GLOBAL_EXPORT_PREFIX: &str = "__kobako_global_";
 
 /// Instructions the initialisation may run before it is abandoned (a runaway guest).
 const INIT_FUEL: u64 = 20_000_000_000;

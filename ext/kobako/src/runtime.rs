@@ -1,7 +1,7 @@
 //! `Kobako::Runtime`: one per Sandbox. Holds the loaded guest module and the caps, and
 //! runs invocations. No wasmtime type crosses into Ruby.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
@@ -10,12 +10,41 @@ use crate::dispatch::{self, kobako_error};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
 use crate::invocation::{self, Entry, Limits};
+use crate::prepared_image::PreparedImage;
 use crate::snapshot::Snapshot;
 
 #[magnus::wrap(class = "Kobako::Runtime", free_immediately, size)]
 pub struct Runtime {
     module: Arc<GuestModule>,
     limits: Limits,
+    image: Mutex<ImageState>,
+}
+
+/// The per-Sandbox prepared image (prepared_image.rs). It is captured on the second
+/// invocation that needs preparing: a Sandbox used once never pays for it.
+enum ImageState {
+    Untried { invocations: u32 },
+    Ready(Arc<PreparedImage>),
+    /// Preparing is not invisible (or failed): every invocation replays.
+    Unavailable(String),
+}
+
+/// Invocations that prepare by replay before an image is captured.
+const REPLAYS_BEFORE_IMAGE: u32 = 1;
+/// An empty MessagePack list: no Services, no snippets.
+const EMPTY_LIST: &[u8] = &[0x90];
+
+/// Splits W-2 frames without copying; None if they are malformed (the guest reports that).
+fn split_frames(input: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut frames = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let frame = rest.get(4..4 + len)?;
+        frames.push(frame);
+        rest = &rest[4 + len..];
+    }
+    Some(frames)
 }
 
 fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
@@ -54,7 +83,44 @@ impl Runtime {
             };
             Error::new(kobako_error(ruby, class), e.to_string())
         })?;
-        Ok(Self { module, limits })
+        Ok(Self { module, limits, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
+    }
+
+    /// The prepared image for an invocation with these frames, capturing it when due.
+    fn image_for(&self, preamble: &[u8], snippets: &[u8]) -> Option<Arc<PreparedImage>> {
+        if preamble == EMPTY_LIST && snippets == EMPTY_LIST {
+            return None; // the module's own image is already prepared for nothing
+        }
+        let mut state = self.image.lock().unwrap_or_else(|p| p.into_inner());
+        match &mut *state {
+            ImageState::Ready(image) => image.matches(preamble, snippets).then(|| image.clone()),
+            ImageState::Unavailable(_) => None,
+            ImageState::Untried { invocations } if *invocations < REPLAYS_BEFORE_IMAGE => {
+                *invocations += 1;
+                None
+            }
+            ImageState::Untried { .. } => {
+                match PreparedImage::capture(&self.module, &self.limits, preamble, snippets) {
+                    Ok(image) => {
+                        let image = Arc::new(image);
+                        *state = ImageState::Ready(image.clone());
+                        Some(image)
+                    }
+                    Err(reason) => {
+                        *state = ImageState::Unavailable(reason);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn image_status(&self) -> (String, Option<String>, usize) {
+        match &*self.image.lock().unwrap_or_else(|p| p.into_inner()) {
+            ImageState::Untried { .. } => ("untried".into(), None, 0),
+            ImageState::Ready(image) => ("ready".into(), None, image.footprint()),
+            ImageState::Unavailable(reason) => ("unavailable".into(), Some(reason.clone()), 0),
+        }
     }
 
     /// How the guest module was loaded: `{preinitialized: true/false, preinit_error:,
@@ -67,6 +133,10 @@ impl Runtime {
         hash.aset(ruby.to_symbol("cache"), ruby.to_symbol(info.cache.label()))?;
         hash.aset(ruby.to_symbol("cache_error"), info.cache.reason().map(str::to_owned))?;
         hash.aset(ruby.to_symbol("cache_path"), info.cache_path.as_ref().map(|p| p.display().to_string()))?;
+        let (image, image_error, image_bytes) = rb_self.image_status();
+        hash.aset(ruby.to_symbol("sandbox_image"), ruby.to_symbol(image))?;
+        hash.aset(ruby.to_symbol("sandbox_image_error"), image_error)?;
+        hash.aset(ruby.to_symbol("sandbox_image_bytes"), image_bytes)?;
         Ok(hash)
     }
 
@@ -77,7 +147,11 @@ impl Runtime {
     fn eval(&self, stdin: RString, dispatcher: Value) -> Snapshot {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
-        Snapshot::new(invocation::invoke(&self.module, &self.limits, input, Entry::Eval, dispatcher))
+        let image = match split_frames(&input).as_deref() {
+            Some([preamble, _source, snippets]) => self.image_for(preamble, snippets),
+            _ => None,
+        };
+        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, input, Entry::Eval, dispatcher))
     }
 
     /// Runs `__kobako_run` with `stdin` (frames [preamble, snippets]) and the run envelope
@@ -86,7 +160,11 @@ impl Runtime {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
         let envelope = unsafe { envelope.as_slice() }.to_vec();
-        Snapshot::new(invocation::invoke(&self.module, &self.limits, input, Entry::Run(envelope), dispatcher))
+        let image = match split_frames(&input).as_deref() {
+            Some([preamble, snippets]) => self.image_for(preamble, snippets),
+            _ => None,
+        };
+        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, input, Entry::Run(envelope), dispatcher))
     }
 }
 
