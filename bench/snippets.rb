@@ -1,29 +1,40 @@
-# Measures a warm `run(:Noop)` and the added cost per preloaded snippet (issue 4's note).
-#   bundle exec ruby bench/snippets.rb
-# Prints medians over many runs; the full benchmark suite (`rake bench`) is still to come.
-require_relative "../lib/kobako"
+# Preloaded snippets: a warm run(:Noop) and what each extra snippet adds to it, since
+# snippets are replayed (or restored from a prepared image) into every invocation.
+# Alone: `bundle exec ruby -Ilib bench/run.rb snippets`.
+Bench.group("snippets") do |g|
+  sizes = [0, 8, 64]
 
-def median_us(samples)
-  sorted = samples.sort
-  sorted[sorted.size / 2] * 1e6
-end
+  # run(:Noop) timings per snippet count, interleaved sample by sample so drift (CPU
+  # frequency, other load) hits every size alike; collected once for all rows below.
+  timings = nil
+  collect = lambda do
+    timings ||= begin
+      boxes = sizes.to_h do |n|
+        sandbox = Kobako::Sandbox.new
+        n.times { |i| sandbox.preload(code: "Helper#{i} = ->(x) { x + #{i} }", name: :"Helper#{i}") }
+        [n, sandbox.preload(code: "Noop = -> {}", name: :Noop)]
+      end
+      300.times { boxes.each_value { |b| b.run(:Noop) } }
+      GC.start
+      samples = sizes.to_h { |n| [n, []] }
+      3000.times do
+        boxes.each { |n, b| samples[n] << Bench::Timing.elapsed { b.run(:Noop) } * 1e6 }
+      end
+      samples
+    end
+  end
 
-def time_runs(sandbox, count)
-  sandbox.run(:Noop) # warm
-  Array.new(count) do
-    t = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    sandbox.run(:Noop)
-    Process.clock_gettime(Process::CLOCK_MONOTONIC) - t
+  sizes.each do |n|
+    target = n.zero? ? Bench.at_most(30) : nil
+    g.measure(:"run_noop_#{n}", "run(:Noop), #{n} extra snippets", unit: "µs", target: target) { collect.call[n] }
+  end
+
+  # Paired differences: sample i of the big sandbox minus sample i of the empty one.
+  [64, 8].each do |n|
+    g.measure(:"per_snippet_#{n}", "added cost per snippet ((t#{n} - t0) / #{n})", unit: "µs",
+                                                                                  target: Bench.at_most(1)) do
+      t = collect.call
+      t[n].zip(t[0]).map { |big, empty| (big - empty) / n }
+    end
   end
 end
-
-results = [0, 8, 64].to_h do |n|
-  sandbox = Kobako::Sandbox.new
-  n.times { |i| sandbox.preload(code: "Helper#{i} = ->(x) { x + #{i} }", name: :"Helper#{i}") }
-  sandbox.preload(code: "Noop = -> {}", name: :Noop)
-  [n, median_us(time_runs(sandbox, 2000))]
-end
-
-results.each { |n, us| puts format("run(:Noop) with %2d extra snippets: %8.1f µs (median)", n, us) }
-puts format("added cost per snippet: %.2f µs (8 snippets), %.2f µs (64 snippets)",
-            (results[8] - results[0]) / 8, (results[64] - results[0]) / 64)

@@ -11,16 +11,20 @@ module Kobako
     Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
 
-    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl
 
+    # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
+    # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
+    # keeps it, which is cheaper for short scripts on one thread.
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
-                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT)
+                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
+      @gvl = Options.gvl(gvl)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
-      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit)
+      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
       @services = Services.new
       @snippets = Snippets.new
       @latest = {}.compare_by_identity
@@ -76,7 +80,8 @@ module Kobako
 
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
-        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect}#{' sealed' if sealed?}>"
+        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} gvl=#{gvl.inspect}" \
+        "#{' sealed' if sealed?}>"
     end
 
     ENTRYPOINT = /\A[A-Z]\w*\z/
@@ -167,6 +172,14 @@ module Kobako
         return value if value.is_a?(Integer) && value.positive?
 
         raise ArgumentError, "#{name} must be nil or a positive Integer number of bytes, got #{value.inspect}"
+      end
+
+      GVL_MODES = %i[hold release].freeze
+
+      def gvl(value)
+        return value if GVL_MODES.include?(value)
+
+        raise ArgumentError, "gvl must be :hold or :release, got #{value.inspect}"
       end
 
       def wasm_path(value)

@@ -54,6 +54,11 @@ impl Abort {
     }
 }
 
+enum DispatchError {
+    NoRuby,
+    Ruby(Error),
+}
+
 /// Returned by the dispatch import once the invocation is aborted; unwinds the guest.
 #[derive(Debug, thiserror::Error)]
 #[error("the invocation was aborted from inside a Service call")]
@@ -143,27 +148,35 @@ fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime:
     if caller.data().depth >= MAX_NESTING {
         return Err(DispatchFault(format!("Service calls nest deeper than {MAX_NESTING} levels")).into());
     }
-    let ruby = Ruby::get().map_err(|_| DispatchFault("Ruby is not available on this thread".into()))?;
-
     caller.data_mut().depth += 1;
+    let released = caller.data().gvl_released;
+    caller.data_mut().gvl_released = false; // nested guest calls run under this GVL hold
     let result = {
         let _active = ActiveGuard::push(token, &mut caller);
-        dispatcher.funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), token))
+        let call = || -> Result<Vec<u8>, DispatchError> {
+            let ruby = Ruby::get().map_err(|_| DispatchError::NoRuby)?;
+            let response = dispatcher
+                .funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), token))
+                .map_err(DispatchError::Ruby)?;
+            // SAFETY: copied before any Ruby code can run again.
+            Ok(unsafe { response.as_slice() }.to_vec())
+        };
+        if released { crate::gvl::with_gvl(call) } else { call() }
     };
+    caller.data_mut().gvl_released = released;
     caller.data_mut().depth -= 1;
 
     if caller.data().abort.is_some() {
         return Err(Aborted.into());
     }
-    let response = match result {
-        Ok(response) => response,
-        Err(err) => {
+    let bytes = match result {
+        Ok(bytes) => bytes,
+        Err(DispatchError::Ruby(err)) => {
             caller.data_mut().abort = Some(Abort::ruby(err));
             return Err(Aborted.into());
         }
+        Err(DispatchError::NoRuby) => return Err(DispatchFault("Ruby is not available on this thread".into()).into()),
     };
-    // SAFETY: copied before any Ruby code can run again.
-    let bytes = unsafe { response.as_slice() }.to_vec();
     place_in_guest(&mut caller, &bytes)
 }
 

@@ -1,7 +1,8 @@
 //! One invocation: a fresh guest instance, armed caps, the call, and what came back.
 //! Nothing survives between invocations: each gets its own Store and instance.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use magnus::{value::BoxValue, Value};
@@ -47,6 +48,10 @@ pub struct Invocation {
     pub abort: Option<Abort>,
     /// Service calls the guest made (a prepared image must have made none).
     pub dispatches: u64,
+    /// The guest is running without the GVL (`gvl: :release`); a Service call takes it back.
+    pub gvl_released: bool,
+    /// Set by Ruby's unblock function: stop at the next epoch check.
+    pub stop: Arc<AtomicBool>,
     deadline: Option<Instant>,
     rng: u64,
 }
@@ -78,6 +83,8 @@ impl Invocation {
             depth: 0,
             abort: None,
             dispatches: 0,
+            gvl_released: false,
+            stop: Arc::new(AtomicBool::new(false)),
             deadline: None,
             rng: rng_seed,
         }
@@ -138,10 +145,12 @@ pub enum Entry {
 /// Runs `entry` with `stdin` as the guest's input frames; Service calls go to
 /// `dispatcher`. A Ruby exception (or throw) from a Service that aborted the invocation
 /// is parked with `dispatch::park_host_error` and the outcome is a `Host` fault.
+#[allow(clippy::too_many_arguments)]
 pub fn invoke(
     module: &GuestModule,
     image: Option<&PreparedImage>,
     limits: &Limits,
+    release_gvl: bool,
     stdin: Vec<u8>,
     entry: Entry,
     dispatcher: Value,
@@ -153,13 +162,23 @@ pub fn invoke(
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
     store.data_mut().deadline = limits.timeout.and_then(|t| started.checked_add(t));
-    store.epoch_deadline_callback(|ctx| match ctx.data().deadline {
-        Some(deadline) if Instant::now() >= deadline => Ok(UpdateDeadline::Interrupt),
-        _ => Ok(UpdateDeadline::Continue(1)),
+    store.epoch_deadline_callback(|ctx| {
+        let inv = ctx.data();
+        if inv.stop.load(Ordering::Relaxed) || inv.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        Ok(UpdateDeadline::Continue(1))
     });
     store.set_epoch_deadline(1);
 
     let outcome = match ActiveInvocation::start() {
+        Ok(_active) if release_gvl => {
+            let stop = store.data().stop.clone();
+            store.data_mut().gvl_released = true;
+            let result = crate::gvl::without_gvl(&stop, || call_entry(module, image, &mut store, entry));
+            store.data_mut().gvl_released = false;
+            result.map_err(|err| classify(store.data(), &err))
+        }
         Ok(_active) => call_entry(module, image, &mut store, entry).map_err(|err| classify(store.data(), &err)),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
@@ -259,6 +278,9 @@ pub fn classify(inv: &Invocation, err: &wasmtime::Error) -> (FaultKind, String) 
     }
     match fault(err) {
         (FaultKind::Trap, msg) if inv.memory_cap.exceeded() => (FaultKind::MemoryLimit, msg),
+        (FaultKind::Timeout, _) if inv.stop.load(Ordering::Relaxed) => {
+            (FaultKind::Trap, "the invocation was interrupted by Ruby (Thread#raise, Thread#kill or a signal)".into())
+        }
         other => other,
     }
 }

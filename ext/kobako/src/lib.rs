@@ -7,6 +7,7 @@ mod engine;
 mod errors;
 mod guest_memory;
 mod guest_module;
+mod gvl;
 mod invocation;
 mod limits;
 mod module_cache;

@@ -17,6 +17,8 @@ use crate::snapshot::Snapshot;
 pub struct Runtime {
     module: Arc<GuestModule>,
     limits: Limits,
+    /// `gvl: :release`: guest code runs without Ruby's GVL.
+    release_gvl: bool,
     image: Mutex<ImageState>,
 }
 
@@ -56,7 +58,7 @@ fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>
 }
 
 impl Runtime {
-    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit)
+    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit, release_gvl)
     fn new(
         ruby: &Ruby,
         wasm_path: String,
@@ -64,6 +66,7 @@ impl Runtime {
         memory_limit: Option<u64>,
         stdout_limit: Option<u64>,
         stderr_limit: Option<u64>,
+        release_gvl: bool,
     ) -> Result<Self, Error> {
         let timeout = match timeout {
             Some(t) if t.is_finite() && t > 0.0 => Some(Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)),
@@ -83,7 +86,7 @@ impl Runtime {
             };
             Error::new(kobako_error(ruby, class), e.to_string())
         })?;
-        Ok(Self { module, limits, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
+        Ok(Self { module, limits, release_gvl, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
     }
 
     /// The prepared image for an invocation with these frames, capturing it when due.
@@ -151,7 +154,7 @@ impl Runtime {
             Some([preamble, _source, snippets]) => self.image_for(preamble, snippets),
             _ => None,
         };
-        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, input, Entry::Eval, dispatcher))
+        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Eval, dispatcher))
     }
 
     /// Runs `__kobako_run` with `stdin` (frames [preamble, snippets]) and the run envelope
@@ -164,14 +167,14 @@ impl Runtime {
             Some([preamble, snippets]) => self.image_for(preamble, snippets),
             _ => None,
         };
-        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, input, Entry::Run(envelope), dispatcher))
+        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Run(envelope), dispatcher))
     }
 }
 
 pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
-    class.define_singleton_method("new", function!(Runtime::new, 5))?;
+    class.define_singleton_method("new", function!(Runtime::new, 6))?;
     class.define_method("eval", method!(Runtime::eval, 2))?;
     class.define_method("run", method!(Runtime::run, 3))?;
     class.define_method("module_info", method!(Runtime::module_info, 0))?;
