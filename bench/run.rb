@@ -3,6 +3,7 @@
 # rows in order, prints one table and writes bench/results/<UTC timestamp>.json.
 # Exits non-zero only when a benchmark crashed or a baseline could not be measured;
 # a missed target is reported, not failed.
+$stdout.sync = true # keep the table after the progress lines when both go to one terminal
 require "kobako"
 
 support = File.join(__dir__, "support")

@@ -2,7 +2,7 @@ module Bench
   # A target for a row's median: `Bench.at_most(25)` or `Bench.at_least(100)`.
   Target = Struct.new(:op, :value) do
     def met?(median) = op == :<= ? median <= value : median >= value
-    def to_s = "#{op == :<= ? '≤' : '≥'} #{Bench.number(value)}"
+    def to_s = "#{op == :<= ? '≤' : '≥'} #{format('%g', value)}"
     def to_h = { op: op.to_s, value: value }
   end
 
@@ -15,7 +15,7 @@ module Bench
 
   # One table row: a measured list of samples or a value derived from other rows.
   # `vs` maps :cruby/:mruby to the key of the baseline row in the same unit.
-  Entry = Struct.new(:group, :key, :name, :unit, :target, :vs, :from, :block, :note, keyword_init: true) do
+  Entry = Struct.new(:group, :key, :name, :unit, :target, :vs, :from, :block, keyword_init: true) do
     def derived? = !from.nil?
   end
 
@@ -33,14 +33,13 @@ module Bench
     end
 
     # A row whose block returns a list of samples, each in `unit`.
-    def measure(key, name, unit:, target: nil, vs: {}, note: nil, &block)
-      add(Entry.new(group: @name, key: key, name: name, unit: unit, target: target, vs: vs, note: note, block: block))
+    def measure(key, name, unit:, target: nil, vs: {}, &block)
+      add(Entry.new(group: @name, key: key, name: name, unit: unit, target: target, vs: vs, block: block))
     end
 
     # A row computed from the medians of earlier rows (`from` keys, in block order).
-    def derive(key, name, unit:, from:, target: nil, note: nil, &block)
-      add(Entry.new(group: @name, key: key, name: name, unit: unit, target: target, vs: {}, from: from,
-                    note: note, block: block))
+    def derive(key, name, unit:, from:, target: nil, &block)
+      add(Entry.new(group: @name, key: key, name: name, unit: unit, target: target, vs: {}, from: from, block: block))
     end
 
     private
@@ -77,8 +76,9 @@ module Bench
   # Runs the entries in order; a derived row sees the results before it.
   def run(entries, log: $stderr)
     results = {}
+    width = entries.map { |e| e.group.length + e.name.length + 2 }.max
     entries.each do |entry|
-      log.print format("  %-58s", "#{entry.group}: #{entry.name}")
+      log.print "  #{"#{entry.group}: #{entry.name}".ljust(width)}"
       started = Timing.now
       results[entry.key] = entry.derived? ? derive(entry, results) : measure(entry)
       log.puts format(" %6.1f s  %s", Timing.now - started, results[entry.key].status)
@@ -97,9 +97,9 @@ module Bench
   end
 
   def derive(entry, results)
-    inputs = entry.from.map { |key| results.fetch(key) }
-    unless inputs.all?(&:ok?)
-      return Result.new(entry: entry, status: :na, message: "needs #{entry.from.join(', ')}")
+    inputs = entry.from.map { |key| results[key] }
+    unless inputs.all? { |r| r&.ok? }
+      return Result.new(entry: entry, status: :na, message: "needs #{entry.from.join(' and ')}")
     end
 
     value = entry.block.call(*inputs.map(&:median)).to_f

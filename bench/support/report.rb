@@ -32,7 +32,6 @@ module Bench
       row = { key: key.to_s, group: entry.group, name: entry.name, unit: entry.unit, status: result.status.to_s }
       row.merge!(result.stats || {})
       row[:derived_from] = entry.from.map(&:to_s) if entry.derived?
-      row[:note] = entry.note if entry.note
       row[:message] = result.message if result.message
       if entry.target
         row[:target] = entry.target.to_h

@@ -1,6 +1,6 @@
 module Bench
-  # Prints every result as one plain-text table, grouped, followed by the notes and the
-  # reasons for rows that did not produce a number.
+  # Prints every result as one plain-text table, grouped by benchmark file; a row without
+  # a number says why instead.
   module Table
     HEADERS = ["benchmark", "median", "spread p10–p90", "n", "unit", "target", "met", "vs CRuby eval", "vs mruby -e"].freeze
     NUMERIC = [1, 2, 3].freeze # right-aligned columns
@@ -8,21 +8,24 @@ module Bench
     module_function
 
     def print(results, io: $stdout)
-      footnotes = []
       rows = []
       results.each_value.chunk_while { |a, b| a.entry.group == b.entry.group }.each do |group|
         rows << [:group, group.first.entry.group]
-        group.each { |result| rows << row(result, results, footnotes) }
+        group.each { |result| rows << row(result, results) }
       end
       widths = HEADERS.map(&:length)
-      rows.each { |r| r.each_with_index { |cell, i| widths[i] = [widths[i], cell.length].max } unless r.first == :group }
+      rows.each { |r| r.each_with_index { |cell, i| widths[i] = [widths[i], cell.length].max } if r.first.is_a?(String) }
+      widths[0] = [widths[0], *rows.select { |r| r.first == :message }.map { |r| r[1].length }].max
       rule = widths.map { |w| "-" * w }.join("-+-")
 
       io.puts line(HEADERS, widths)
       rows.each do |r|
-        if r.first == :group
+        case r.first
+        when :group
           io.puts rule
           io.puts "[#{r.last}]"
+        when :message
+          io.puts "#{r[1].ljust(widths[0])} | #{r[2]}"
         else
           io.puts line(r, widths)
         end
@@ -30,32 +33,25 @@ module Bench
       io.puts rule
       io.puts "spread: 10th–90th percentile of the samples (linear interpolation); n: samples;"
       io.puts "ratios: baseline median / our median (\"× faster\" means kobako takes less time)."
-      footnotes.each { |f| io.puts f }
     end
 
-    def row(result, results, footnotes)
+    def row(result, results)
       entry = result.entry
-      name = entry.name
-      if entry.note
-        footnotes << "[#{footnotes.size + 1}] #{entry.note}"
-        name = "#{name} [#{footnotes.size}]"
-      end
-      return [name, status_text(result, footnotes), "", "", entry.unit, entry.target.to_s, "", "", ""] unless result.ok?
+      # No number: the reason takes the rest of the line instead of stretching a column.
+      return [:message, entry.name, status_text(result)] unless result.ok?
 
       s = result.stats
       spread = s[:samples].to_i > 1 ? "#{Bench.number(s[:p10])}–#{Bench.number(s[:p90])}" : "—"
       met = entry.target ? (entry.target.met?(s[:median]) ? "yes" : "NO") : ""
-      [name, Bench.number(s[:median]), spread, s[:samples] ? s[:samples].to_s : "—", entry.unit,
+      [entry.name, Bench.number(s[:median]), spread, s[:samples] ? s[:samples].to_s : "—", entry.unit,
        entry.target.to_s, met, ratio_text(result, results, entry.vs[:cruby]), ratio_text(result, results, entry.vs[:mruby])]
     end
 
-    def status_text(result, footnotes)
+    def status_text(result)
       case result.status
       when :na then "n/a (#{result.message})"
-      when :missing then "UNAVAILABLE: #{result.message}"
-      else
-        footnotes << "[#{footnotes.size + 1}] ERROR in #{result.entry.name}: #{result.message}"
-        "ERROR [#{footnotes.size}]"
+      when :missing then "baseline UNAVAILABLE: #{result.message}"
+      else "ERROR: #{result.message}"
       end
     end
 

@@ -35,7 +35,7 @@ RSpec.describe Kobako::Sandbox, "pre-initialised images" do
       sandbox
     end
 
-    SCRIPTS = [
+    IMAGE_SCRIPTS = [
       "[Greeting, helper(1), Bump.call, Bump.call]",
       "Tools::Twice.call(21)",
       "puts Greeting; $stderr.puts 'e'; rand(10_000)",
@@ -49,14 +49,14 @@ RSpec.describe Kobako::Sandbox, "pre-initialised images" do
     it "captures an image on the second invocation and reports the same observations" do
       replayed = build
       expect(info(replayed)[:sandbox_image]).to eq(:untried)
-      fresh = SCRIPTS.map { |code| observe(build, code) } # each on a first invocation: replay
+      fresh = IMAGE_SCRIPTS.map { |code| observe(build, code) } # each on a first invocation: replay
 
       warm = build
       warm.eval("nil")
       warm.eval("nil")
       expect(info(warm)).to include(sandbox_image: :ready)
       expect(info(warm)[:sandbox_image_bytes]).to be_positive
-      expect(SCRIPTS.map { |code| observe(warm, code) }).to eq(fresh)
+      expect(IMAGE_SCRIPTS.map { |code| observe(warm, code) }).to eq(fresh)
     end
 
     it "runs entrypoints from the image exactly as by replay" do
