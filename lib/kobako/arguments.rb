@@ -10,31 +10,50 @@ module Kobako
 
     module_function
 
-    def check!(method, receiver, args, kwargs, label)
-      params = parameters(method, receiver)
-      return if params.nil?
+    # What a parameter list accepts, worked out once per admitted method.
+    Shape = Struct.new(:required, :optional, :rest, :key_names, :keyreq, :keyrest) do
+      def takes_keywords = keyrest || !key_names.empty?
+    end
 
-      required = params.count { |kind, _| kind == :req }
-      optional = params.count { |kind, _| kind == :opt }
-      rest = params.any? { |kind, _| kind == :rest }
-      key_names = params.filter_map { |kind, name| name if %i[key keyreq].include?(kind) }
-      keyrest = params.any? { |kind, _| kind == :keyrest }
-      takes_keywords = keyrest || !key_names.empty?
-      call = "#{label}.#{method.name}"
+    # nil when the call is not checked (see #parameters).
+    def shape(method, receiver)
+      params = parameters(method, receiver)
+      return nil if params.nil?
+
+      Shape.new(
+        params.count { |kind, _| kind == :req },
+        params.count { |kind, _| kind == :opt },
+        params.any? { |kind, _| kind == :rest },
+        params.filter_map { |kind, name| name if %i[key keyreq].include?(kind) },
+        params.filter_map { |kind, name| name if kind == :keyreq },
+        params.any? { |kind, _| kind == :keyrest }
+      ).freeze
+    end
+
+    def check!(method, receiver, args, kwargs, label, shape = shape(method, receiver))
+      return if shape.nil?
+
+      required = shape.required
+      optional = shape.optional
+      rest = shape.rest
+      key_names = shape.key_names
+      keyrest = shape.keyrest
+      takes_keywords = shape.takes_keywords
+      call = -> { "#{label}.#{method.name}" }
 
       given = args.size
       given += 1 if !kwargs.empty? && !takes_keywords # keywords become a trailing Hash
       if given < required || (!rest && given > required + optional)
         expected = rest ? "#{required}+" : (optional.zero? ? required.to_s : "#{required}..#{required + optional}")
-        raise Mismatch, "wrong number of arguments calling #{call} (given #{given}, expected #{expected})"
+        raise Mismatch, "wrong number of arguments calling #{call.call} (given #{given}, expected #{expected})"
       end
       return unless takes_keywords
 
       unknown = keyrest ? [] : kwargs.keys - key_names
-      raise Mismatch, "unknown keyword#{'s' if unknown.size > 1} calling #{call}: #{unknown.map(&:inspect).join(', ')}" unless unknown.empty?
+      raise Mismatch, "unknown keyword#{'s' if unknown.size > 1} calling #{call.call}: #{unknown.map(&:inspect).join(', ')}" unless unknown.empty?
 
-      missing = params.filter_map { |kind, name| name if kind == :keyreq } - kwargs.keys
-      raise Mismatch, "missing keyword#{'s' if missing.size > 1} calling #{call}: #{missing.map(&:inspect).join(', ')}" unless missing.empty?
+      missing = shape.keyreq - kwargs.keys
+      raise Mismatch, "missing keyword#{'s' if missing.size > 1} calling #{call.call}: #{missing.map(&:inspect).join(', ')}" unless missing.empty?
     end
 
     # The parameter list to check, or nil when Ruby would not check it either (a plain

@@ -71,10 +71,13 @@ module Kobako
         raise MalformedPayload, "payload is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
       end
       state = Thread.current[:kobako_decode] = { handles: handles, faults: 0 }
-      unpacker = FACTORY.unpacker
-      unpacker.feed(bytes)
-      value = unpacker.read
-      raise MalformedPayload, "trailing bytes after the value" unless unpacker.buffer.empty?
+      value = begin
+        FACTORY.load(bytes)
+      rescue MessagePack::MalformedFormatError => e
+        raise MalformedPayload, "trailing bytes after the value" if e.message.include?("extra bytes")
+
+        raise
+      end
       if state[:faults].positive? && !(faults && state[:faults] == 1 && Fault === value)
         raise MalformedPayload, "a fault can only be the whole of a response"
       end

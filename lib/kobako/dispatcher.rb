@@ -16,6 +16,9 @@ module Kobako
     def initialize(services, handles)
       @services = services
       @handles = handles
+      # object => { name => [Method, Arguments::Shape] } for calls the allowlist already admitted in this
+      # invocation: a script calling one Service in a loop is checked once, not per call.
+      @admitted = {}.compare_by_identity
     end
 
     def call(request, token)
@@ -25,8 +28,8 @@ module Kobako
       found, object, label = resolve_target(req.target)
       return error("no Service is bound as #{req.target}") unless found
 
-      method = Allowlist.resolve(object, req.name, label)
-      Arguments.check!(method, object, req.args, req.kwargs, label)
+      method, shape = admitted(object, req.name, label)
+      Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
       invoke(method, req, label, token)
     rescue Allowlist::Refused, Arguments::Mismatch => e
       Codec.encode_fault("error", e.message)
@@ -60,32 +63,53 @@ module Kobako
 
     def error(message) = Codec.encode_fault("error", message)
 
+    # The allowlist's answer for `name` on `object`, remembered for this invocation (the
+    # objects and their methods cannot change under a running script without a Service
+    # call, and a refusal is not remembered, so it is re-evaluated each time).
+    def admitted(object, name, label)
+      by_name = (@admitted[object] ||= {})
+      by_name[name] ||= begin
+        method = Allowlist.resolve(object, name, label)
+        [method, Arguments.shape(method, object)].freeze
+      end
+    end
+
     def invoke(method, req, label, token)
-      block = req.block.zero? ? nil : GuestBlock.new(token, req.block, @handles, label)
-      call = "#{label}.#{method.name}"
+      return invoke_with_block(method, req, label, token) unless req.block.zero?
+
+      begin
+        value = method.call(*req.args, **req.kwargs)
+      rescue StandardError => e
+        return error("#{label}.#{method.name} raised #{e.class}: #{e.message}")
+      end
+      encode_result(value, method, label)
+    end
+
+    def invoke_with_block(method, req, label, token)
+      block = GuestBlock.new(token, req.block, @handles, label)
       outcome = :broke
-      value = catch(block ? block.break_tag : Object.new) do
+      value = catch(block.break_tag) do
         result = begin
           method.call(*req.args, **req.kwargs, &block)
         rescue StandardError => e
-          return Codec.encode_fault("reraise", "") if block && e.equal?(block.raised)
+          return Codec.encode_fault("reraise", "") if e.equal?(block.raised)
 
-          return error("#{call} raised #{e.class}: #{e.message}")
+          return error("#{label}.#{method.name} raised #{e.class}: #{e.message}")
         end
         outcome = :returned
         result
       end
       return Codec.encode_fault("break", "") if outcome == :broke
 
-      encode_result(value, call)
+      encode_result(value, method, label)
     ensure
       block&.finish!
     end
 
-    def encode_result(value, call)
+    def encode_result(value, method, label)
       Codec.encode(value, handles: @handles)
     rescue Codec::UnsupportedValue => e
-      error("#{call} returned a value that cannot cross to the sandbox: #{e.message}")
+      error("#{label}.#{method.name} returned a value that cannot cross to the sandbox: #{e.message}")
     end
   end
 end
