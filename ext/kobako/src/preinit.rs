@@ -20,7 +20,7 @@ pub const RNG_EXPORT: &str = "__kobako_rng";
 pub const GLOBAL_EXPORT_PREFIX: &str = "__kobako_global_";
 
 /// Instructions the initialisation may run before it is abandoned (a runaway guest).
-const INIT_FUEL: u64 = 20_000_000_000;
+const INIT_FUEL: u64 = 4_000_000_000;
 /// Memory the initialisation may grow to before it is abandoned.
 const INIT_MEMORY_LIMIT: usize = 256 << 20;
 /// Zero runs shorter than this stay inside a data segment instead of splitting it.
