@@ -1,8 +1,11 @@
 require "spec_helper"
+require_relative "../support/observe"
 
 # Issue 5: `gvl: :release` runs guest code without Ruby's GVL and takes it back for each
 # Service call. What a script observes must not depend on the mode.
 RSpec.describe Kobako::Sandbox, "gvl option" do
+  include Observe
+
   it "defaults to :hold and accepts :release" do
     expect(described_class.new.gvl).to eq(:hold)
     expect(described_class.new(gvl: :release).gvl).to eq(:release)
@@ -23,15 +26,6 @@ RSpec.describe Kobako::Sandbox, "gvl option" do
     tools.bind(:Fail, ->(_) { raise KeyError, "missing" })
     sandbox.preload(code: "Square = ->(x) { x * x }", name: :Square)
     sandbox
-  end
-
-  def observe(sandbox, code)
-    value = begin
-      sandbox.eval(code)
-    rescue Kobako::Error => e
-      [e.class, e.message]
-    end
-    [value, sandbox.stdout, sandbox.stderr, sandbox.usage.memory_peak]
   end
 
   GVL_SCRIPTS = [

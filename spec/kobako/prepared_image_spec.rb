@@ -1,20 +1,13 @@
 require "spec_helper"
+require_relative "../support/observe"
 
 # Issue 5: invocations start from a pre-initialised image, and a Sandbox with Services or
 # snippets captures its own prepared image on its second invocation. Behaviour must be the
 # same whichever image an invocation starts from.
 RSpec.describe Kobako::Sandbox, "pre-initialised images" do
-  def info(sandbox) = sandbox.instance_variable_get(:@runtime).module_info
+  include Observe
 
-  # Everything a script can observe about one invocation.
-  def observe(sandbox, code)
-    value = begin
-      sandbox.eval(code)
-    rescue Kobako::Error => e
-      [e.class, e.message]
-    end
-    [value, sandbox.stdout, sandbox.stderr, sandbox.usage.memory_peak]
-  end
+  def info(sandbox) = sandbox.instance_variable_get(:@runtime).module_info
 
   it "loads the guest pre-initialised" do
     expect(info(described_class.new)).to include(preinitialized: true, preinit_error: nil)

@@ -210,19 +210,7 @@ fn call_entry(
     store: &mut Store<Invocation>,
     entry: Entry,
 ) -> wasmtime::Result<Vec<u8>> {
-    let instance = module.pre.instantiate(&mut *store)?;
-    let memory = instance
-        .get_memory(&mut *store, "memory")
-        .ok_or_else(|| DispatchFault("the guest has no memory export".into()))?;
-    store.data_mut().memory = Some(memory);
-    bind_exports(&instance, store)?;
-
-    let init = instance.get_typed_func::<(), i32>(&mut *store, "__kobako_init")?;
-    if init.call(&mut *store, ())? == 0 {
-        return Err(DispatchFault("the guest could not start its interpreter".into()).into());
-    }
-    let baseline = memory.data_size(&*store);
-    store.data_mut().memory_cap.arm(baseline);
+    let (instance, memory) = start_instance(module, store)?;
     if let Some(image) = image {
         image.apply(store, &instance, memory)?;
     }
@@ -245,6 +233,25 @@ fn call_entry(
     Ok(bytes.to_vec())
 }
 
+/// A new instance in `store`, its interpreter started and the memory cap armed at its
+/// current size (the invocation's entry size, contract C-2).
+pub fn start_instance(module: &GuestModule, store: &mut Store<Invocation>) -> wasmtime::Result<(Instance, Memory)> {
+    let instance = module.pre.instantiate(&mut *store)?;
+    let memory = instance
+        .get_memory(&mut *store, "memory")
+        .ok_or_else(|| DispatchFault("the guest has no memory export".into()))?;
+    store.data_mut().memory = Some(memory);
+    bind_exports(&instance, store)?;
+
+    let init = instance.get_typed_func::<(), i32>(&mut *store, "__kobako_init")?;
+    if init.call(&mut *store, ())? == 0 {
+        return Err(DispatchFault("the guest could not start its interpreter".into()).into());
+    }
+    let baseline = memory.data_size(&*store);
+    store.data_mut().memory_cap.arm(baseline);
+    Ok((instance, memory))
+}
+
 /// Copies `bytes` into memory from `__kobako_alloc`; the guest releases it after reading.
 fn place_in_guest(store: &mut Store<Invocation>, memory: Memory, bytes: &[u8]) -> wasmtime::Result<(i32, i32)> {
     let len = i32::try_from(bytes.len())
@@ -262,7 +269,7 @@ fn place_in_guest(store: &mut Store<Invocation>, memory: Memory, bytes: &[u8]) -
     Ok((ptr, len))
 }
 
-pub fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {
+fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime::Result<()> {
     let alloc = instance.get_typed_func::<i32, i32>(&mut *store, "__kobako_alloc")?;
     let yield_to_block = instance.get_typed_func::<(i32, i32), i64>(&mut *store, "__kobako_yield_to_block")?;
     store.data_mut().exports = Some(Exports { alloc, yield_to_block });

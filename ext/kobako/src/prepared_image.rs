@@ -154,16 +154,7 @@ fn fresh(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Result<(Store
         _ => Ok(UpdateDeadline::Continue(1)),
     });
     store.set_epoch_deadline(1);
-    let instance = module.pre.instantiate(&mut store).map_err(|e| describe(&e))?;
-    let memory = instance.get_memory(&mut store, "memory").ok_or("the guest has no memory export")?;
-    store.data_mut().memory = Some(memory);
-    crate::invocation::bind_exports(&instance, &mut store).map_err(|e| describe(&e))?;
-    let init = instance.get_typed_func::<(), i32>(&mut store, "__kobako_init").map_err(|e| describe(&e))?;
-    if init.call(&mut store, ()).map_err(|e| describe(&e))? != 1 {
-        return Err("the guest could not start its interpreter".into());
-    }
-    let baseline = memory.data_size(&store);
-    store.data_mut().memory_cap.arm(baseline);
+    let (instance, memory) = crate::invocation::start_instance(module, &mut store).map_err(|e| describe(&e))?;
     Ok((store, instance, memory))
 }
 

@@ -38,15 +38,7 @@ const EMPTY_LIST: &[u8] = &[0x90];
 
 /// Splits W-2 frames without copying; None if they are malformed (the guest reports that).
 fn split_frames(input: &[u8]) -> Option<Vec<&[u8]>> {
-    let mut frames = Vec::new();
-    let mut rest = input;
-    while !rest.is_empty() {
-        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-        let frame = rest.get(4..4 + len)?;
-        frames.push(frame);
-        rest = &rest[4 + len..];
-    }
-    Some(frames)
+    kobako_guest::frames::split(input).ok()
 }
 
 fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
