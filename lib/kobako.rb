@@ -12,11 +12,16 @@ rescue LoadError => e
   raise LoadError, "kobako's native extension is not built (#{e.message}): run bin/setup or `rake compile`"
 end
 
+require_relative "kobako/capabilities"
+require_relative "kobako/exposable"
+require_relative "kobako/exposures"
 require_relative "kobako/handle_table"
+require_relative "kobako/message_sanitizer"
+require_relative "kobako/service_errors"
+require_relative "kobako/deadline"
 require_relative "kobako/namespace"
 require_relative "kobako/services"
 require_relative "kobako/snippets"
-require_relative "kobako/allowlist"
 require_relative "kobako/arguments"
 require_relative "kobako/guest_block"
 require_relative "kobako/dispatcher"

@@ -26,21 +26,22 @@ module Kobako
       name.to_sym
     end
 
-    # A Handle on the wire: the id of an entry in the invocation's HandleTable.
-    HandleRef = Struct.new(:id)
+    # A Handle crossing to the guest: its id, its kind and, the first time a payload
+    # mentions the kind, the kind's descriptor (encoded [class name, [method, ...]]).
+    HandleRef = Struct.new(:id, :kind, :descriptor)
     # A failed Service call or block, as the whole of a response: {"kind", "message", ...}.
     Fault = Struct.new(:fields) do
       def kind = fields["kind"]
       def message = fields["message"]
     end
 
-    # Objects that never cross, not even as Handles (contract S-3).
-    NEVER_HANDLED = [Proc, Method, UnboundMethod, Binding].freeze
-
     FACTORY = MessagePack::Factory.new
     FACTORY.register_type(SYMBOL_EXT, Symbol, packer: ->(sym) { sym.name.b }, unpacker: symbol_unpacker)
-    FACTORY.register_type(HANDLE_EXT, HandleRef, packer: ->(ref) { [ref.id].pack("N") },
-                                                 unpacker: ->(bytes) { Codec.resolve_handle(bytes) })
+    # Host -> guest: id, kind and (the first time a payload mentions the kind) its
+    # descriptor; guest -> host: the id alone.
+    FACTORY.register_type(HANDLE_EXT, HandleRef,
+                          packer: ->(ref) { [ref.id, ref.kind].pack("NN") << (ref.descriptor || "") },
+                          unpacker: ->(bytes) { Codec.resolve_handle(bytes) })
     FACTORY.register_type(FAULT_EXT, Fault, packer: ->(fault) { FACTORY.dump(fault.fields) },
                                             unpacker: ->(bytes) { Codec.read_fault(bytes) })
 
@@ -49,7 +50,7 @@ module Kobako
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
     # With `handles`, non-representable leaves become Handles instead of errors.
     def encode(value, handles: nil)
-      value = prepare(value, 0, "value", handles)
+      value = prepare(value, 0, "value", handles, handles && Set.new)
       bytes = FACTORY.dump(value)
       if bytes.bytesize > MAX_PAYLOAD
         raise UnsupportedValue, "encoded value is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
@@ -132,7 +133,8 @@ module Kobako
 
     # Checks `value` against A-4 and returns what to pack: the value itself, or (with a
     # HandleTable) a copy whose non-representable leaves are HandleRefs.
-    def prepare(value, depth, path, handles)
+    # `described` holds the Handle kinds this payload has already described.
+    def prepare(value, depth, path, handles, described)
       case value
       when nil, true, false, Float, Symbol, String
         value
@@ -144,7 +146,7 @@ module Kobako
         check_depth(depth, path)
         prepared = nil
         value.each_with_index do |v, i|
-          p = prepare(v, depth + 1, "#{path}[#{i}]", handles)
+          p = prepare(v, depth + 1, "#{path}[#{i}]", handles, described)
           next if p.equal?(v) && prepared.nil?
 
           prepared ||= value[0, i]
@@ -155,8 +157,8 @@ module Kobako
         check_depth(depth, path)
         prepared = nil
         value.each_with_index do |(k, v), i|
-          pk = prepare(k, depth + 1, "#{path} key", handles)
-          pv = prepare(v, depth + 1, "#{path}[#{k.inspect[0, 40]}]", handles)
+          pk = prepare(k, depth + 1, "#{path} key ##{i}", handles, described)
+          pv = prepare(v, depth + 1, "#{path}[#{key_label(k, i)}]", handles, described)
           next if pk.equal?(k) && pv.equal?(v) && prepared.nil?
 
           prepared ||= value.first(i).to_h
@@ -164,19 +166,26 @@ module Kobako
         end
         prepared || value
       else
-        handle_for(value, path, handles)
+        handle_for(value, path, handles, described)
       end
     end
 
-    def handle_for(value, path, handles)
+    def handle_for(value, path, handles, described)
       if handles.nil?
-        raise UnsupportedValue, "#{path}: #{value.class} is not a supported sandbox value type"
-      end
-      if NEVER_HANDLED.any? { |klass| klass === value }
-        raise UnsupportedValue, "#{path}: a #{value.class} is never handed to the sandbox"
+        name = Capabilities.display_name(Capabilities.class_of(value))
+        raise UnsupportedValue, "#{path}: #{name} is not a supported sandbox value type"
       end
 
-      HandleRef.new(handles.id_for(value))
+      handles.ref_for(value, path, described)
+    end
+
+    # How a Hash value's place is named in messages: by its key when the key is a plain
+    # value (never by inspecting a host object), else by position.
+    def key_label(key, index)
+      case key
+      when String, Symbol, Integer, Float, nil, true, false then key.inspect[0, 40]
+      else "key ##{index}"
+      end
     end
 
     def check_depth(depth, path)

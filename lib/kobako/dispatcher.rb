@@ -7,33 +7,53 @@ module Kobako
   # response the result value, or a Fault: error (-> Kobako::ServiceError in the guest),
   #          reraise (the block's own exception went through), break (the block broke out)
   #
+  # Every failure the guest is told about is also recorded here under a fault id the
+  # guest carries along, so the host-side ServiceError gets the original exception as its
+  # cause and the detail only the host author should read.
+  #
   # Exceptions that are not StandardError (Interrupt, SystemExit, ...), throws, and
   # HandleExhaustedError are not answered: they abort the invocation and reach the caller
   # of #eval unchanged.
   class Dispatcher
     Request = Struct.new(:target, :name, :args, :kwargs, :block)
+    # What the host keeps about one failure: the exception a Service raised (or nil) and
+    # text for the host author only.
+    Failure = Struct.new(:exception, :host_detail)
 
-    def initialize(services, handles)
+    # Failures remembered per invocation; older ones are forgotten (a script can fail in a loop).
+    MAX_FAILURES = 256
+
+    def initialize(services, handles, errors)
       @services = services
       @handles = handles
-      # object => { name => [Method, Arguments::Shape] } for calls the allowlist already admitted in this
-      # invocation: a script calling one Service in a loop is checked once, not per call.
-      @admitted = {}.compare_by_identity
+      @errors = errors
+      # object => { name => [Method, Arguments::Shape] } for methods already resolved in this
+      # invocation: a script calling one Service in a loop resolves it once, not per call.
+      @resolved = {}.compare_by_identity
+      @failures = {}
+      @next_failure = 0
     end
 
     def call(request, token)
       req = decode(request)
       return req if String === req
 
-      found, object, label = resolve_target(req.target)
-      return error("no Service is bound as #{req.target}") unless found
+      object, capability, label = resolve_target(req.target)
+      return fail_call(target_unknown(req.target)) unless capability
 
-      method, shape = admitted(object, req.name, label)
+      method, shape = resolve(object, capability, req.name, label)
+      if Capabilities.needs_block?(method.name) && req.block.zero?
+        return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block")
+      end
+
       Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
       invoke(method, req, label, token)
-    rescue Allowlist::Refused, Arguments::Mismatch => e
-      Codec.encode_fault("error", e.message)
+    rescue Capabilities::Refused, Arguments::Mismatch => e
+      fail_call(e.message)
     end
+
+    # The Failure recorded under `id`, or nil.
+    def failure(id) = @failures[id]
 
     private
 
@@ -42,36 +62,46 @@ module Kobako
       # Module#=== rather than #is_a?: a resolved Handle may be a BasicObject.
       unless Array === parts && parts.size == 5 && String === parts[1] && Array === parts[2] &&
              Hash === parts[3] && Integer === parts[4] && parts[3].keys.all?(Symbol)
-        return Codec.encode_fault("error", "the sandbox sent a malformed Service request")
+        return fail_call("the sandbox sent a malformed Service request")
       end
 
       Request.new(*parts)
     rescue HandleTable::UnknownHandle => e
-      Codec.encode_fault("error", "#{e.message}: Handles only live for the invocation that made them")
+      fail_call("#{e.message}: Handles only live for the invocation that made them")
     rescue Codec::MalformedPayload => e
-      Codec.encode_fault("error", "the sandbox sent a malformed Service request (#{e.message})")
+      fail_call("the sandbox sent a malformed Service request (#{e.message})")
     end
 
-    # [found, object, label] for a request target.
+    # [object, Capability, label] for a request target; no Capability if it names nothing.
     def resolve_target(target)
       if String === target
-        [@services.bound?(target), @services.lookup(target), target]
+        object, capability = @services.lookup(target)
+        [object, capability, target]
       else
-        [true, target, "Handle ##{@handles.id_for(target)}"]
+        capability = @handles.capability_of(target)
+        [target, capability, capability && @handles.label_of(target)]
       end
     end
 
-    def error(message) = Codec.encode_fault("error", message)
+    def target_unknown(target)
+      return "the sandbox sent a Service request whose target is not a Handle" unless String === target
 
-    # The allowlist's answer for `name` on `object`, remembered for this invocation (the
-    # objects and their methods cannot change under a running script without a Service
-    # call, and a refusal is not remembered, so it is re-evaluated each time).
-    def admitted(object, name, label)
-      by_name = (@admitted[object] ||= {})
-      by_name[name] ||= begin
-        method = Allowlist.resolve(object, name, label)
-        [method, Arguments.shape(method, object)].freeze
+      "no Service is bound as #{target[0, 80].inspect}"
+    end
+
+    # The Method `name` names, checked against the declaration on every call and resolved
+    # once per invocation (the object's methods cannot change under a running script
+    # without a Service call, and refusals are never remembered).
+    def resolve(object, capability, name, label)
+      by_name = (@resolved[object] ||= {})
+      entry = by_name[name]
+      if entry
+        Capabilities.refuse!(label, entry[0].name) unless Capabilities.declared?(capability, entry[0].name)
+        return entry
       end
+
+      method = Capabilities.resolve(object, capability, name, label)
+      by_name[name] = [method, Arguments.shape(method, object)].freeze
     end
 
     def invoke(method, req, label, token)
@@ -80,7 +110,7 @@ module Kobako
       begin
         value = method.call(*req.args, **req.kwargs)
       rescue StandardError => e
-        return error("#{label}.#{method.name} raised #{e.class}: #{e.message}")
+        return service_raised(e, method, label)
       end
       encode_result(value, method, label)
     end
@@ -94,7 +124,7 @@ module Kobako
         rescue StandardError => e
           return Codec.encode_fault("reraise", "") if e.equal?(block.raised)
 
-          return error("#{label}.#{method.name} raised #{e.class}: #{e.message}")
+          return service_raised(e, method, label)
         end
         outcome = :returned
         result
@@ -106,10 +136,25 @@ module Kobako
       block&.finish!
     end
 
+    def service_raised(error, method, label)
+      detail = error.host_detail if error.is_a?(Exposures::NotExposed)
+      fail_call(@errors.message_for(error, "#{label}.#{method.name}"), error, detail)
+    end
+
     def encode_result(value, method, label)
       Codec.encode(value, handles: @handles)
+    rescue Exposures::NotExposed => e
+      fail_call("#{label}.#{method.name} returned #{e.message}", nil, "#{label}.#{method.name}: #{e.host_detail}")
     rescue Codec::UnsupportedValue => e
-      error("#{label}.#{method.name} returned a value that cannot cross to the sandbox: #{e.message}")
+      fail_call("#{label}.#{method.name} returned a value that cannot cross to the sandbox: #{e.message}")
+    end
+
+    # An error fault carrying `message` for the guest, recorded with what only the host sees.
+    def fail_call(message, exception = nil, host_detail = nil)
+      id = (@next_failure += 1)
+      @failures[id] = Failure.new(exception, host_detail)
+      @failures.shift if @failures.size > MAX_FAILURES
+      Codec.encode_fault("error", message, id: id)
     end
   end
 end

@@ -32,7 +32,12 @@ module Kobako
         raise LocalJumpError, "the sandbox block given to #{@label} was called after that Service call returned"
       end
 
-      request = Codec.encode([@serial, args, kwargs], handles: @handles)
+      request = begin
+        Codec.encode([@serial, args, kwargs], handles: @handles)
+      rescue Exposures::NotExposed => e
+        raise Exposures::NotExposed.new("the block given to #{@label} cannot be passed #{e.message}",
+                                        "a block argument of #{@label}: #{e.host_detail}")
+      end
       answer = Codec.decode(Runtime.yield_to_active_invocation(@token, request), handles: @handles, faults: true)
       return answer unless Codec::Fault === answer
 

@@ -1,7 +1,12 @@
 module Kobako
-  # The host objects one invocation handed to the guest as Handles (contract H-1..H-3).
+  # The host objects one invocation handed to the guest as Handles (contract H-1..H-3),
+  # each with the Capability that says what the guest may call on it.
+  #
   # Ids start at 1, are never reused within the invocation, and the same object always
-  # gets the same id. The table dies with the invocation, so ids mean nothing afterwards.
+  # gets the same id. Each distinct Capability gets a kind number, which the guest learns
+  # together with the class name and method names the first time a payload carries it, so
+  # its proxies can answer `respond_to?` and `inspect` without asking the host. The table
+  # dies with the invocation, so ids and kinds mean nothing afterwards.
   class HandleTable
     # The cap of H-3. Read when a table is made, so specs can lower it with stub_const.
     MAX_HANDLES = (2**31) - 1
@@ -9,29 +14,74 @@ module Kobako
     # A Handle id the table never issued (forged, or from another invocation).
     class UnknownHandle < StandardError; end
 
-    def initialize
+    def initialize(exposures = Exposures.new)
+      @exposures = exposures
       @objects = []
+      @capabilities = []
       @ids = {}.compare_by_identity
+      @kinds = {}.compare_by_identity
+      @descriptors = []
+      @by_class = {}.compare_by_identity
       @limit = MAX_HANDLES
     end
 
     def size = @objects.size
 
-    def id_for(object)
-      @ids[object] ||= begin
-        if @objects.size >= @limit
-          raise HandleExhaustedError.new("the invocation created more than #{@limit} Handles",
-                                         klass: "Kobako::HandleExhaustedError")
-        end
-        @objects << object
-        @objects.size
-      end
+    # The id of `object`, issuing one (after checking its class is exposed) if needed.
+    # `where` names the value's place for the host author's error message.
+    def id_for(object, where = "value")
+      @ids[object] || issue(object, where)
+    end
+
+    # [id, kind, descriptor bytes] for `object` in a payload that has already described
+    # the kinds in `described` (a Set this method adds to).
+    def ref_for(object, where, described)
+      id = id_for(object, where)
+      kind = @kinds[@capabilities[id - 1]]
+      descriptor = described.add?(kind) ? @descriptors[kind] : nil
+      Codec::HandleRef.new(id, kind, descriptor)
     end
 
     def fetch(id)
       raise UnknownHandle, "unknown Handle ##{id}" unless id.is_a?(Integer) && id.between?(1, @objects.size)
 
       @objects[id - 1]
+    end
+
+    # The Capability of a Handle's object; nil if the object was never handed out.
+    def capability_of(object)
+      id = @ids[object]
+      id && @capabilities[id - 1]
+    end
+
+    # The guest-facing label of a Handle: "Customer (Handle #3)".
+    def label_of(object)
+      id = @ids[object]
+      "#{@capabilities[id - 1].label} (Handle ##{id})"
+    end
+
+    private
+
+    def issue(object, where)
+      capability = capability_of_class(object, where)
+      if @objects.size >= @limit
+        raise HandleExhaustedError.new("the invocation created more than #{@limit} Handles",
+                                       klass: "Kobako::HandleExhaustedError")
+      end
+      @objects << object
+      @capabilities << capability
+      @kinds[capability] ||= begin
+        @descriptors << Codec.encode([capability.label, capability.method_names]).freeze
+        @descriptors.size - 1
+      end
+      @ids[object] = @objects.size
+    end
+
+    # The Capability for the object's class, worked out once per class per invocation
+    # (whether an object may cross depends only on its class).
+    def capability_of_class(object, where)
+      klass = Capabilities.class_of(object)
+      @by_class.fetch(klass) { @by_class[klass] = @exposures.capability_for!(object, where) }
     end
   end
 end

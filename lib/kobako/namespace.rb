@@ -12,22 +12,29 @@ module Kobako
       @members = {}
     end
 
-    # Registers `object` as `Ns::Member` in every invocation; returns the namespace.
-    def bind(member, object)
+    # Registers `object` as `Ns::Member` in every invocation; returns the namespace. The
+    # guest may call only the methods declared for it (contract S-3): `methods:`, or the
+    # object's class declaration (Kobako::Exposable, Sandbox#expose), or `call` for a Proc
+    # or Method, or the members of a Struct. Anything else raises ArgumentError here.
+    def bind(member, object, methods: nil)
       member = Namespace.constant_name(member, "member name")
+      path = "#{name}::#{member}"
       if @services.sealed?
-        raise ArgumentError, "cannot bind #{name}::#{member}: the Sandbox is sealed (it has already run code)"
+        raise ArgumentError, "cannot bind #{path}: the Sandbox is sealed (it has already run code)"
       end
-      raise ArgumentError, "#{name}::#{member} is already bound" if @members.key?(member)
+      raise ArgumentError, "#{path} is already bound" if @members.key?(member)
 
-      @members[member] = object
+      @members[member] = [object, @services.capability_for_binding(path, object, methods)].freeze
       self
     end
 
     # { "Member" => object }, in binding order.
-    def members = @members.dup
+    def members = @members.transform_values(&:first)
 
-    def [](member) = @members[member.to_s]
+    # { "Member" => Capabilities::Capability }, in binding order.
+    def capabilities = @members.transform_values(&:last)
+
+    def [](member) = @members[member.to_s]&.first
 
     def inspect = "#<Kobako::Namespace #{name} #{@members.keys.join(', ')}>"
 

@@ -11,21 +11,26 @@ module Kobako
     Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
 
-    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors
 
     # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
     # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
-    # keeps it, which is cheaper for short scripts on one thread.
+    # keeps it, which is cheaper for short scripts on one thread. `service_errors:` says
+    # how exceptions raised inside Services are described to the script (ServiceErrors).
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
-                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold)
+                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
+                   service_errors: :sanitized)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
       @gvl = Options.gvl(gvl)
+      @service_errors = ServiceErrors.policy(service_errors)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
-      @services = Services.new
+      @exposures = Exposures.new
+      @services = Services.new(@exposures)
+      @errors = ServiceErrors.new(@service_errors, @exposures)
       @snippets = Snippets.new
       @latest = {}.compare_by_identity
       @latest_lock = Mutex.new
@@ -35,6 +40,17 @@ module Kobako
     # (contract S-1). Bind members with Namespace#bind before the first invocation.
     def define(name)
       @services.define(name)
+    end
+
+    # Lets instances of `klass` (and of its subclasses) cross to the guest as Handles on
+    # which the script may call `methods` and nothing else (contract S-3):
+    # `sandbox.expose(Customer, :name, :tier)`. Returns the Sandbox. Raises ArgumentError
+    # for a method that is not public on `klass`, one that can never be exposed (send,
+    # instance_eval, ...), a class whose objects never cross (Proc, IO, Class, ...), or
+    # after the first invocation.
+    def expose(klass, *methods)
+      @exposures.expose(klass, methods)
+      self
     end
 
     # Adds a snippet replayed into every invocation before the user's code (contract P-1):
@@ -60,8 +76,12 @@ module Kobako
     def run(target, *args, **kwargs)
       name = Sandbox.entrypoint_name(target)
       seal!
-      handles = HandleTable.new
-      envelope = Codec.encode([name, args, kwargs], handles: handles)
+      handles = HandleTable.new(@exposures)
+      envelope = begin
+        Codec.encode([name, args, kwargs], handles: handles)
+      rescue Exposures::NotExposed => e
+        raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
+      end
       invoke(handles) do |dispatcher|
         @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher)
       end
@@ -99,6 +119,12 @@ module Kobako
       name
     end
 
+    # "argument 0 is a ..." for the envelope path "value[1][0] is a ...".
+    def self.argument_place(text)
+      text.sub(/\Avalue\[1\]\[(\d+)\]/) { "argument #{Regexp.last_match(1)}" }
+          .sub(/\Avalue\[2\]\[([^\]]*)\]/) { "keyword #{Regexp.last_match(1)}" }
+    end
+
     # The script as UTF-8 bytes, refused before anything runs when it cannot be one (A-3).
     def self.source_bytes(code)
       raise SandboxError.new("code must be a String, got #{code.class}", klass: "TypeError") unless code.is_a?(String)
@@ -129,11 +155,11 @@ module Kobako
 
     # Runs one invocation with a fresh HandleTable and dispatcher, records what this thread
     # saw, and turns the Snapshot into the result or the error.
-    def invoke(handles = HandleTable.new)
-      dispatcher = Dispatcher.new(@services, handles)
-      snapshot = yield dispatcher
+    def invoke(handles = HandleTable.new(@exposures))
+      dispatcher = Dispatcher.new(@services, handles, @errors)
+      snapshot = Deadline.during(@timeout) { yield dispatcher }
       remember(snapshot)
-      Transport.result(snapshot, self, handles)
+      Transport.result(snapshot, self, handles, dispatcher)
     end
 
     def latest

@@ -29,7 +29,7 @@ module Kobako
 
     # Turns a Snapshot into the invocation's value, or raises the error it describes.
     # Handles in the value come back as the host objects they stand for (contract H-2).
-    def result(snapshot, sandbox, handles = nil)
+    def result(snapshot, sandbox, handles = nil, dispatcher = nil)
       if (kind = snapshot.trap_kind)
         Runtime.raise_host_error if kind == :host
         raise trap_error(kind, snapshot.trap_message, sandbox)
@@ -41,7 +41,7 @@ module Kobako
       payload = decode(bytes.byteslice(1, bytes.bytesize - 1), handles)
       case bytes.getbyte(0)
       when OUTCOME_VALUE then payload
-      when OUTCOME_ERROR then raise guest_error(payload)
+      when OUTCOME_ERROR then raise_guest_error(payload, dispatcher)
       when OUTCOME_REFUSAL then raise refusal(payload)
       else raise TrapError, "the guest returned an outcome with unknown tag #{bytes.getbyte(0)}"
       end
@@ -66,7 +66,15 @@ module Kobako
 
     ERROR_FIELDS = %w[origin class message backtrace].freeze
 
-    def guest_error(payload)
+    # Raises the guest's error. A ServiceError that started as a failure the Dispatcher
+    # recorded gets that failure's exception as its cause, and its host-only detail (what
+    # was not exposed, and how to expose it) appended to the message.
+    def raise_guest_error(payload, dispatcher)
+      failure = dispatcher.failure(payload["fault"]) if dispatcher && Hash === payload && payload["origin"] == "service"
+      raise guest_error(payload, failure&.host_detail), cause: failure&.exception
+    end
+
+    def guest_error(payload, host_detail = nil)
       unless Hash === payload && ERROR_FIELDS.all? { |k| payload.key?(k) } &&
              payload.values_at("origin", "class", "message").all?(String) &&
              Array === payload["backtrace"] && payload["backtrace"].all?(String)
@@ -75,7 +83,8 @@ module Kobako
 
       fields = { origin: payload["origin"], klass: payload["class"], backtrace_lines: payload["backtrace"] }
       error_class = payload["origin"] == "service" ? ServiceError : SandboxError
-      error_class.new(payload["message"], **fields)
+      message = host_detail ? "#{payload['message']} (host detail: #{host_detail})" : payload["message"]
+      error_class.new(message, **fields)
     end
 
     # The runtime refused the invocation: bad bytecode or an unknown entrypoint. Only the

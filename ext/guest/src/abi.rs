@@ -12,7 +12,7 @@ use crate::msgpack::{Writer, MAX_PAYLOAD};
 use crate::reader::{Reader, Token};
 
 /// Bumped whenever the host/guest wire changes; the host refuses a mismatch at load.
-const ABI_VERSION: i32 = 1;
+const ABI_VERSION: i32 = 2;
 
 #[repr(C)]
 struct MrbState {

@@ -14,6 +14,11 @@
 #define KOBAKO_OUTCOME_VALUE 0
 #define KOBAKO_OUTCOME_ERROR 1
 
+/* The ivar (not a Ruby-visible @name) where a ServiceError keeps the id under which the
+ * host recorded the failure; the error outcome carries it back so the host-side error can
+ * have the original exception as its cause. */
+#define KOBAKO_FAULT_IVAR "__kobako_fault"
+
 /* MessagePack ext types (contract W-3). */
 #define KOBAKO_EXT_SYMBOL 0
 #define KOBAKO_EXT_HANDLE 1

@@ -8,13 +8,19 @@
 
 enum kobako_proxy_kind { KOBAKO_PROXY_NONE = 0, KOBAKO_PROXY_SERVICE, KOBAKO_PROXY_HANDLE };
 
-/* A Handle proxy for host table entry `id`. */
-mrb_value kobako_handle_new(mrb_state *mrb, uint32_t id);
+/* A Handle proxy from the data of a Handle ext the host sent: id, kind and, the first time
+ * a payload carries the kind, its descriptor. Returns NULL, or why the bytes are bad. */
+const char *kobako_handle_from_wire(mrb_state *mrb, const uint8_t *ptr, size_t len, mrb_value *out);
 /* A Service proxy for entry `index` of the installed Service list. */
 mrb_value kobako_service_proxy_new(mrb_state *mrb, uint32_t index);
 /* What `v` is; fills *id with the Handle id or Service index when it is a proxy. */
 enum kobako_proxy_kind kobako_proxy_kind(mrb_state *mrb, mrb_value v, uint32_t *id);
-/* "Ns::Member" for Service index `index` (service.c). */
+/* The methods the host declared for a proxy ({Symbol => true}), or nil if unknown. */
+mrb_value kobako_proxy_methods(mrb_state *mrb, mrb_value proxy);
+/* How messages name a proxy: "Ns::Member", or "Customer (Handle #3)". */
+mrb_value kobako_proxy_label(mrb_state *mrb, mrb_value proxy);
+/* "Ns::Member" and the declared methods for Service index `index` (service.c). */
 mrb_value kobako_service_path(mrb_state *mrb, uint32_t index);
+mrb_value kobako_service_methods(mrb_state *mrb, uint32_t index);
 
 #endif

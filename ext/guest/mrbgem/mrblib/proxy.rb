@@ -1,7 +1,7 @@
-# Every call on a Service or Handle proxy that the proxy does not answer itself
-# (==, eql?, hash, inspect) goes to the host, which decides whether it is allowed.
-# send, __send__ and public_send forward the method they name, so `list.map(&:name)`
-# works on Handles; the host's allowlist judges that name like any other.
+# Every call on a Service or Handle proxy that the proxy does not answer itself (see
+# src/proxy.c: inspect, to_s, respond_to?, ==, eql?, hash, nil?, is_a?, class, ...) goes
+# to the host, which allows only the methods it declared. send, __send__ and public_send
+# forward the method they name, so `list.map(&:name)` works on Handles.
 module Kobako
   module ProxyCalls
     def method_missing(name, *args, **kwargs, &block)
@@ -9,15 +9,15 @@ module Kobako
     end
 
     def __send__(name, *args, **kwargs, &block)
-      case name
-      when :inspect, "inspect" then inspect
-      when :hash, "hash" then hash
-      when :==, "==" then self == args[0]
-      when :!=, "!=" then self != args[0]
-      when :eql?, "eql?" then eql?(args[0])
-      when :equal?, "equal?" then equal?(args[0])
-      when :!, "!" then !self
-      else ::Kobako.__call_host(self, name, args, kwargs, block)
+      unless name.is_a?(::Symbol) || name.is_a?(::String)
+        ::Kernel.raise ::TypeError, "#{name.inspect} is not a symbol nor a string"
+      end
+
+      sym = name.to_sym
+      if ::Kobako.__proxy_local?(sym)
+        super(sym, *args, &block)
+      else
+        ::Kobako.__call_host(self, sym, args, kwargs, block)
       end
     end
     alias send __send__

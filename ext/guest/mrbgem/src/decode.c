@@ -77,12 +77,8 @@ read_value(mrb_state *mrb, struct decoder *d, int depth, mrb_value *out)
       return 0;
     }
     if (tok.integer == KOBAKO_EXT_HANDLE) {
-      if (tok.len != 4) return fail(d, "a Handle ext must carry 4 bytes");
-      uint32_t id = ((uint32_t)tok.ptr[0] << 24) | ((uint32_t)tok.ptr[1] << 16) |
-                    ((uint32_t)tok.ptr[2] << 8) | (uint32_t)tok.ptr[3];
-      if (id == 0 || id > INT32_MAX) return fail(d, "a Handle id is out of range");
-      *out = kobako_handle_new(mrb, id);
-      return 0;
+      const char *bad = kobako_handle_from_wire(mrb, tok.ptr, tok.len, out);
+      return bad ? fail(d, bad) : 0;
     }
     return fail(d, "an unknown MessagePack ext type");
   default:

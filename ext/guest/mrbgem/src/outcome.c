@@ -5,6 +5,7 @@
 #include <mruby/compile.h>
 #include <mruby/error.h>
 #include <mruby/string.h>
+#include <mruby/variable.h>
 #include <mruby/presym.h>
 #include <mruby/internal.h>
 #include "kobako_guest.h"
@@ -20,11 +21,18 @@ write_cstr(kobako_writer *w, const char *s)
   kobako_mp_string(w, s, strlen(s));
 }
 
+/* The error outcome: {origin, class, message, [fault,] backtrace}; the caller writes the
+ * backtrace array next. `fault` < 0 means none. */
 static void
-write_error_header(kobako_writer *w, const char *origin, const char *klass, const char *msg, size_t msg_len)
+write_error_header_fault(kobako_writer *w, const char *origin, const char *klass, const char *msg, size_t msg_len,
+                         mrb_int fault)
 {
   kobako_mp_byte(w, KOBAKO_OUTCOME_ERROR);
-  kobako_mp_map_header(w, 4);
+  kobako_mp_map_header(w, fault >= 0 ? 5 : 4);
+  if (fault >= 0) {
+    write_cstr(w, "fault");
+    kobako_mp_int(w, (int64_t)fault);
+  }
   write_cstr(w, "origin");
   write_cstr(w, origin);
   write_cstr(w, "class");
@@ -32,6 +40,21 @@ write_error_header(kobako_writer *w, const char *origin, const char *klass, cons
   write_cstr(w, "message");
   kobako_mp_string(w, msg, msg_len);
   write_cstr(w, "backtrace");
+}
+
+static void
+write_error_header(kobako_writer *w, const char *origin, const char *klass, const char *msg, size_t msg_len)
+{
+  write_error_header_fault(w, origin, klass, msg, msg_len, -1);
+}
+
+/* The fault id a ServiceError carries from the host (service.c), or -1. */
+static mrb_int
+fault_id(mrb_state *mrb, mrb_value exc)
+{
+  if (mrb_type(exc) != MRB_TT_EXCEPTION) return -1;
+  mrb_value id = mrb_iv_get(mrb, exc, mrb_intern_lit(mrb, KOBAKO_FAULT_IVAR));
+  return mrb_integer_p(id) && mrb_integer(id) >= 0 ? mrb_integer(id) : -1;
 }
 
 void
@@ -90,7 +113,9 @@ kobako_write_exception(mrb_state *mrb, mrb_value exc, const char *context, kobak
   const char *klass = mrb_obj_classname(mrb, exc);
   mrb_value msg = exception_message(mrb, exc);
   if (context) msg = mrb_format(mrb, "%s%v", context, msg);
-  write_error_header(w, exception_origin(mrb, exc), klass, RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg));
+  const char *origin = exception_origin(mrb, exc);
+  mrb_int fault = strcmp(origin, "service") == 0 ? fault_id(mrb, exc) : -1;
+  write_error_header_fault(w, origin, klass, RSTRING_PTR(msg), (size_t)RSTRING_LEN(msg), fault);
 
   mrb_value bt = mrb_exc_backtrace(mrb, exc);
   mrb_int n = mrb_array_p(bt) ? RARRAY_LEN(bt) : 0;

@@ -8,7 +8,7 @@
  * Wire (MessagePack, see docs/architecture.md):
  *   request   [target, method, args, kwargs, block]   target: "Ns::Member" or Handle ext;
  *             block: 0, or the serial of the block the call carries
- *   response  value | fault ext {"kind" => "error"|"reraise"|"break", "message" => ...}
+ *   response  value | fault ext {"kind" => "error"|"reraise"|"break", "message" => ..., "id" => n}
  *   yield     [block, args, kwargs] -> value | fault ext {"kind" => "raise"|"break", ...}
  */
 #include <string.h>
@@ -28,8 +28,10 @@
 /* How deep Service calls may nest through blocks (each level costs host stack). */
 #define KOBAKO_MAX_NESTING 32
 
-/* Installed Service paths ("Ns::Member"), indexed by proxy number. GC-registered. */
+/* Installed Service paths ("Ns::Member") and their declared methods ({Symbol => true}),
+ * indexed by proxy number. GC-registered. */
 static mrb_value services;
+static mrb_value service_methods;
 
 /* One entry per Service call in progress: the block it carries and, after the block
  * raised or broke out, the exception or break object waiting to be re-raised. The
@@ -54,27 +56,13 @@ kobako_service_path(mrb_state *mrb, uint32_t index)
   return mrb_str_new_lit(mrb, "(unknown Service)");
 }
 
-/* Names refused before anything crosses: the reflective and process-level methods S-3
- * names. The host refuses these too (and much more); this only saves the round trip. */
-static const char *const refused_names[] = {
-  "send", "__send__", "public_send", "instance_eval", "instance_exec",
-  "instance_variable_get", "instance_variable_set", "instance_variable_defined?",
-  "instance_variables", "remove_instance_variable", "define_method",
-  "define_singleton_method", "singleton_class", "const_get", "const_set", "class_eval",
-  "module_eval", "class_exec", "module_exec", "class_variable_get", "class_variable_set",
-  "binding", "method", "methods", "public_method", "singleton_method", "instance_method",
-  "public_instance_method", "method_missing", "respond_to?", "respond_to_missing?",
-  "eval", "system", "`", "exec", "exit", "exit!", "abort", "fork", "spawn", "syscall",
-  "trap", "at_exit", "object_id", "__id__", "extend",
-};
-
-static int
-refused_name(const char *name, mrb_int len)
+mrb_value
+kobako_service_methods(mrb_state *mrb, uint32_t index)
 {
-  for (size_t i = 0; i < sizeof(refused_names) / sizeof(refused_names[0]); i++) {
-    if ((mrb_int)strlen(refused_names[i]) == len && memcmp(refused_names[i], name, (size_t)len) == 0) return 1;
+  if (mrb_array_p(service_methods) && index < (uint32_t)RARRAY_LEN(service_methods)) {
+    return RARRAY_PTR(service_methods)[index];
   }
-  return 0;
+  return mrb_nil_value();
 }
 
 /* --- installing the preamble ------------------------------------------------------- */
@@ -94,8 +82,22 @@ namespace_module(mrb_state *mrb, mrb_value name)
   return mrb_define_module_id(mrb, sym);
 }
 
-/* The preamble is [[namespace, [member, ...]], ...]; each member becomes a constant
- * holding a Service proxy. Raises on a malformed preamble. */
+static mrb_value
+method_set(mrb_state *mrb, mrb_value names)
+{
+  mrb_value set = mrb_hash_new_capa(mrb, (mrb_int)RARRAY_LEN(names));
+  for (mrb_int i = 0; i < RARRAY_LEN(names); i++) {
+    mrb_value name = RARRAY_PTR(names)[i];
+    if (!mrb_string_p(name)) {
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad method name)");
+    }
+    mrb_hash_set(mrb, set, mrb_symbol_value(mrb_intern_str(mrb, name)), mrb_true_value());
+  }
+  return set;
+}
+
+/* The preamble is [[namespace, [[member, [method, ...]], ...]], ...]; each member becomes
+ * a constant holding a Service proxy. Raises on a malformed preamble. */
 void
 kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len)
 {
@@ -115,26 +117,22 @@ kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len)
     mrb_value members = RARRAY_PTR(entry)[1];
     struct RClass *mod = namespace_module(mrb, ns);
     for (mrb_int j = 0; j < RARRAY_LEN(members); j++) {
-      mrb_value member = RARRAY_PTR(members)[j];
-      if (!mrb_string_p(member)) {
-        mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad member name)");
+      mrb_value entry = RARRAY_PTR(members)[j];
+      if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_string_p(RARRAY_PTR(entry)[0]) ||
+          !mrb_array_p(RARRAY_PTR(entry)[1])) {
+        mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad member entry)");
       }
+      mrb_value member = RARRAY_PTR(entry)[0];
       mrb_value path = mrb_format(mrb, "%v::%v", ns, member);
       uint32_t index = (uint32_t)RARRAY_LEN(services);
       mrb_ary_push(mrb, services, path);
+      mrb_ary_push(mrb, service_methods, method_set(mrb, RARRAY_PTR(entry)[1]));
       mrb_const_set(mrb, mrb_obj_value(mod), mrb_intern_str(mrb, member), kobako_service_proxy_new(mrb, index));
     }
   }
 }
 
 /* --- calling the host -------------------------------------------------------------- */
-
-static mrb_value
-target_name(mrb_state *mrb, enum kobako_proxy_kind kind, uint32_t id)
-{
-  if (kind == KOBAKO_PROXY_SERVICE) return kobako_service_path(mrb, id);
-  return mrb_format(mrb, "Handle #%d", (int)id);
-}
 
 static void
 encode_or_raise(mrb_state *mrb, mrb_value v, kobako_writer *w, mrb_value target, mrb_sym name, const char *what)
@@ -145,16 +143,18 @@ encode_or_raise(mrb_state *mrb, mrb_value v, kobako_writer *w, mrb_value target,
              what, target, name, err.message);
 }
 
-/* Reads the "kind" and "message" of a fault payload. */
+/* Reads the "kind", "message" and "id" of a fault payload. */
 static void
-read_fault(mrb_state *mrb, const uint8_t *ptr, size_t len, mrb_value *kind, mrb_value *message)
+read_fault(mrb_state *mrb, const uint8_t *ptr, size_t len, mrb_value *kind, mrb_value *message, mrb_value *id)
 {
   struct kobako_decoded d = kobako_decode(mrb, ptr, len);
   *kind = mrb_nil_value();
   *message = mrb_nil_value();
+  *id = mrb_nil_value();
   if (d.error || d.fault || !mrb_hash_p(d.value)) return;
   *kind = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "kind"));
   *message = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "message"));
+  *id = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "id"));
 }
 
 static int
@@ -170,6 +170,7 @@ struct response {
   mrb_value value;
   mrb_value fault_kind;
   mrb_value fault_message;
+  mrb_value fault_id;
   const char *error;
   int is_fault;
 };
@@ -183,7 +184,7 @@ read_response(mrb_state *mrb, void *data)
   r->value = d.value;
   if (d.fault) {
     r->is_fault = 1;
-    read_fault(mrb, d.fault, d.fault_len, &r->fault_kind, &r->fault_message);
+    read_fault(mrb, d.fault, d.fault_len, &r->fault_kind, &r->fault_message, &r->fault_id);
   }
   return mrb_nil_value();
 }
@@ -216,10 +217,12 @@ call_host(mrb_state *mrb, mrb_value self)
     mrb_raise(mrb, E_TYPE_ERROR, "only a Kobako::Service or Kobako::Handle issued by the runtime can call the host");
   }
   if (!mrb_nil_p(blk) && !mrb_proc_p(blk)) mrb_raise(mrb, E_TYPE_ERROR, "the block must be a Proc");
-  mrb_value target = target_name(mrb, kind, id);
+  mrb_value target = kobako_proxy_label(mrb, proxy);
   mrb_int name_len;
   const char *name_ptr = mrb_sym_name_len(mrb, name, &name_len);
-  if (refused_name(name_ptr, name_len)) {
+  /* The host decides; refusing an undeclared name here only saves the round trip. */
+  mrb_value declared = kobako_proxy_methods(mrb, proxy);
+  if (mrb_hash_p(declared) && !mrb_hash_key_p(mrb, declared, mrb_symbol_value(name))) {
     mrb_raisef(mrb, service_error_class(mrb), "%v.%n is not callable from the sandbox", target, name);
   }
   if (frame_depth >= KOBAKO_MAX_NESTING) {
@@ -229,7 +232,8 @@ call_host(mrb_state *mrb, mrb_value self)
   kobako_writer *w = kobako_wire_writer();
   kobako_mp_array_header(w, 5);
   if (kind == KOBAKO_PROXY_SERVICE) {
-    kobako_mp_string(w, RSTRING_PTR(target), (size_t)RSTRING_LEN(target));
+    mrb_value path = kobako_service_path(mrb, id);
+    kobako_mp_string(w, RSTRING_PTR(path), (size_t)RSTRING_LEN(path));
   }
   else {
     kobako_mp_handle(w, id);
@@ -247,7 +251,7 @@ call_host(mrb_state *mrb, mrb_value self)
 
   struct response r;
   memset(&r, 0, sizeof(r));
-  r.value = r.fault_kind = r.fault_message = mrb_nil_value();
+  r.value = r.fault_kind = r.fault_message = r.fault_id = mrb_nil_value();
   kobako_host_send(w, &r.ptr, &r.len);
 
   mrb_bool failed = FALSE;
@@ -262,7 +266,9 @@ call_host(mrb_state *mrb, mrb_value self)
   if (str_is(r.fault_kind, "reraise") && mrb_type(pending) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, pending);
   if (str_is(r.fault_kind, "break") && mrb_break_p(pending)) mrb_exc_raise(mrb, pending);
   if (str_is(r.fault_kind, "error") && mrb_string_p(r.fault_message)) {
-    mrb_exc_raise(mrb, mrb_exc_new_str(mrb, service_error_class(mrb), r.fault_message));
+    mrb_value exc = mrb_exc_new_str(mrb, service_error_class(mrb), r.fault_message);
+    if (mrb_integer_p(r.fault_id)) mrb_iv_set(mrb, exc, mrb_intern_lit(mrb, KOBAKO_FAULT_IVAR), r.fault_id);
+    mrb_exc_raise(mrb, exc);
   }
   mrb_raisef(mrb, E_RUNTIME_ERROR, "the host sent a fault this guest does not understand for %v.%n", target, name);
   return mrb_nil_value(); /* not reached */
@@ -384,6 +390,8 @@ kobako_service_init(mrb_state *mrb, struct RClass *kobako)
 {
   services = mrb_ary_new(mrb);
   mrb_gc_register(mrb, services);
+  service_methods = mrb_ary_new(mrb);
+  mrb_gc_register(mrb, service_methods);
   frame_values = mrb_ary_new_capa(mrb, 2 * KOBAKO_MAX_NESTING);
   mrb_gc_register(mrb, frame_values);
   mrb_define_class_under(mrb, kobako, "ServiceError", E_STANDARD_ERROR);
