@@ -71,6 +71,11 @@ module Kobako
       if bytes.bytesize > MAX_PAYLOAD
         raise MalformedPayload, "payload is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
       end
+      # Every declared length is checked against the bytes that follow before msgpack
+      # allocates anything (a header claiming 2^32 elements must not reach it).
+      if (problem = Runtime.check_payload(bytes))
+        raise MalformedPayload, "malformed payload (#{problem})"
+      end
       state = Thread.current[:kobako_decode] = { handles: handles, faults: 0 }
       value = begin
         FACTORY.load(bytes)

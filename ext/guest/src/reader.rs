@@ -192,6 +192,92 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Why `check` rejected a payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckError {
+    Read(ReadError),
+    TooDeep(usize),
+    TrailingBytes,
+    UnknownExt(i64),
+    BadHandle,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read(e) => e.fmt(f),
+            Self::TooDeep(max) => write!(f, "a value nests deeper than {max} levels"),
+            Self::TrailingBytes => write!(f, "trailing bytes after the value"),
+            Self::UnknownExt(t) => write!(f, "an unknown MessagePack ext type {t}"),
+            Self::BadHandle => write!(f, "a Handle ext must carry 4 bytes"),
+        }
+    }
+}
+
+impl From<ReadError> for CheckError {
+    fn from(e: ReadError) -> Self {
+        Self::Read(e)
+    }
+}
+
+/// Ext types a payload sent to the host may hold: Symbol, Handle (a 4-byte id) and Fault
+/// (itself a MessagePack value, checked the same way).
+const EXT_SYMBOL: i64 = 0;
+const EXT_HANDLE: i64 = 1;
+const EXT_FAULT: i64 = 2;
+
+/// Checks that `buf` is exactly one well-formed value, nested at most `max_depth`
+/// containers deep, whose every declared length fits in the bytes that follow. A decoder
+/// that runs after this never allocates for a length the payload cannot back.
+pub fn check(buf: &[u8], max_depth: usize) -> Result<(), CheckError> {
+    let mut reader = Reader::new(buf);
+    check_one(&mut reader, max_depth)?;
+    if reader.remaining() != 0 {
+        return Err(CheckError::TrailingBytes);
+    }
+    Ok(())
+}
+
+fn check_one(reader: &mut Reader<'_>, max_depth: usize) -> Result<(), CheckError> {
+    // Items still to read in each open container, innermost last.
+    let mut open: Vec<u64> = Vec::new();
+    let mut pending: u64 = 1;
+    loop {
+        while pending == 0 {
+            match open.pop() {
+                Some(outer) => pending = outer,
+                None => return Ok(()),
+            }
+        }
+        pending -= 1;
+        let token = reader.next()?;
+        let items = match token.kind {
+            Kind::Array => u64::from(token.len),
+            Kind::Map => u64::from(token.len) * 2,
+            Kind::Ext => {
+                check_ext(&token, max_depth)?;
+                continue;
+            }
+            _ => continue,
+        };
+        if open.len() >= max_depth {
+            return Err(CheckError::TooDeep(max_depth));
+        }
+        open.push(pending);
+        pending = items;
+    }
+}
+
+fn check_ext(token: &Token, max_depth: usize) -> Result<(), CheckError> {
+    match token.int {
+        EXT_SYMBOL => Ok(()),
+        EXT_HANDLE if token.len == 4 => Ok(()),
+        EXT_HANDLE => Err(CheckError::BadHandle),
+        EXT_FAULT => check(token.data(), max_depth),
+        other => Err(CheckError::UnknownExt(other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +366,39 @@ mod tests {
         assert_eq!(tokens(&[0xdd, 0xff, 0xff, 0xff, 0xff]).unwrap_err(), ReadError::TooManyItems(u32::MAX as u64));
         assert_eq!(tokens(&[0x81, 0x01]).unwrap_err(), ReadError::TooManyItems(1));
         assert_eq!(tokens(&[0xc6, 0xff, 0xff, 0xff, 0xff]).unwrap_err(), ReadError::Truncated);
+    }
+
+    #[test]
+    fn check_accepts_one_well_formed_value() {
+        let mut w = Writer::new();
+        w.array_header(3);
+        w.map_header(1);
+        w.string(b"k");
+        w.symbol(b"v");
+        w.handle(7);
+        w.array_header(0);
+        assert_eq!(check(w.bytes(), 128), Ok(()));
+    }
+
+    #[test]
+    fn check_refuses_lengths_the_payload_cannot_back() {
+        assert_eq!(check(&[0xdd, 0xff, 0xff, 0xff, 0xff], 128), Err(CheckError::Read(ReadError::TooManyItems(u32::MAX as u64))));
+        assert_eq!(check(&[0xdf, 0x7f, 0xff, 0xff, 0xff, 0xc0], 128), Err(CheckError::Read(ReadError::TooManyItems(0x7fff_ffff))));
+        assert_eq!(check(&[0xdb, 0xff, 0xff, 0xff, 0xff, 0x41], 128), Err(CheckError::Read(ReadError::Truncated)));
+        assert_eq!(check(&[0x92, 0x01, 0xcd], 128), Err(CheckError::Read(ReadError::Truncated)));
+    }
+
+    #[test]
+    fn check_refuses_depth_trailing_bytes_and_unknown_exts() {
+        let deep = [0x91u8; 130].iter().copied().chain([0xc0]).collect::<Vec<_>>();
+        assert_eq!(check(&deep, 128), Err(CheckError::TooDeep(128)));
+        assert_eq!(check(&deep[2..], 128), Ok(()));
+        assert_eq!(check(&[0xc0, 0xc0], 128), Err(CheckError::TrailingBytes));
+        assert_eq!(check(&[0xd4, 0x05, 0x00], 128), Err(CheckError::UnknownExt(5)));
+        assert_eq!(check(&[0xd5, 0x01, 0x00, 0x00], 128), Err(CheckError::BadHandle));
+        // A fault carries a value of its own, checked the same way.
+        assert_eq!(check(&[0xd4, 0x02, 0xc1], 128), Err(CheckError::Read(ReadError::UnsupportedFormat(0xc1))));
+        assert_eq!(check(&[0xd4, 0x02, 0xc0], 128), Ok(()));
     }
 
     #[test]

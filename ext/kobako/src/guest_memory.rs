@@ -5,6 +5,8 @@ use crate::errors::WireError;
 
 /// Every payload crossing the boundary is capped at 16 MiB (contract W-3).
 pub const MAX_PAYLOAD: usize = 16 << 20;
+/// Deepest container nesting a value may have (contract A-4).
+pub const MAX_DEPTH: usize = 128;
 
 /// The `len` bytes at `ptr`, or an error naming what was out of bounds.
 pub fn slice(mem: &[u8], ptr: u32, len: u32) -> Result<&[u8], WireError> {
