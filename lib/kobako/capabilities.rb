@@ -35,7 +35,7 @@ module Kobako
 
     # Method names are short identifiers or operators; anything else is refused before it
     # becomes a Symbol.
-    NAME_PATTERN = /\A[a-zA-Z_][a-zA-Z0-9_]*[?!=]?\z|\A(?:\[\]=?|[+\-*\/%<>=!~^&|]+|\*\*|<=>|===?|=~|[+-]@)\z/
+    NAME_PATTERN = /\A[a-zA-Z_][a-zA-Z0-9_]*[?!=]?\z|\A(?:\[\]=?|[+\-*\/%<>=!~^&|]+|\*\*|<=>|===?|=~|[+-]@|`)\z/
 
     # What a Proc, lambda or Method offers: running it (`[]` and `yield` are Proc's own
     # spellings of call) and its arity.
@@ -48,6 +48,7 @@ module Kobako
     # Bound once, so a host object that overrides them cannot change how it is judged, and
     # BasicObject-based objects (which lack them) can be judged too.
     KERNEL_PUBLIC_METHOD = Kernel.instance_method(:public_method)
+    KERNEL_METHOD = Kernel.instance_method(:method)
     KERNEL_CLASS = Kernel.instance_method(:class)
 
     # Raised for a refused or unknown method; the Dispatcher turns it into a ServiceError.
@@ -114,9 +115,10 @@ module Kobako
       refuse!(label, sym) unless declared?(capability, sym)
       refuse!(label, sym) if never_exposed?(sym)
       method = public_method_of(object, sym)
-      raise Refused, "undefined method '#{sym}' for #{label}" if method.nil?
+      return method if method
 
-      method
+      refuse!(label, sym) if method_of(object, sym) # declared, but private or protected
+      raise Refused, "undefined method '#{sym}' for #{label}"
     end
 
     # Rule: only declared names are callable.
@@ -127,6 +129,13 @@ module Kobako
     # exists only through respond_to_missing? is found too: it was declared by name.
     def public_method_of(object, sym)
       KERNEL_PUBLIC_METHOD.bind_call(object, sym)
+    rescue NameError
+      nil
+    end
+
+    # The Method of any visibility, or nil.
+    def method_of(object, sym)
+      KERNEL_METHOD.bind_call(object, sym)
     rescue NameError
       nil
     end

@@ -38,12 +38,16 @@ module Kobako
     FACTORY = MessagePack::Factory.new
     FACTORY.register_type(SYMBOL_EXT, Symbol, packer: ->(sym) { sym.name.b }, unpacker: symbol_unpacker)
     # Host -> guest: id, kind and (the first time a payload mentions the kind) its
-    # descriptor; guest -> host: the id alone.
+    # descriptor; guest -> host: the id alone (a HandleRef without a kind packs that way).
     FACTORY.register_type(HANDLE_EXT, HandleRef,
-                          packer: ->(ref) { [ref.id, ref.kind].pack("NN") << (ref.descriptor || "") },
+                          packer: ->(ref) { ref.kind ? [ref.id, ref.kind].pack("NN") << (ref.descriptor || "") : [ref.id].pack("N") },
                           unpacker: ->(bytes) { Codec.resolve_handle(bytes) })
     FACTORY.register_type(FAULT_EXT, Fault, packer: ->(fault) { FACTORY.dump(fault.fields) },
                                             unpacker: ->(bytes) { Codec.read_fault(bytes) })
+
+    ARRAY_TO_A = Array.instance_method(:to_a)
+    HASH_TO_H = Hash.instance_method(:to_h)
+    KERNEL_CLASS = Kernel.instance_method(:class)
 
     module_function
 
@@ -149,6 +153,7 @@ module Kobako
         value
       when Array
         check_depth(depth, path)
+        value = plain(value, Array, ARRAY_TO_A)
         prepared = nil
         value.each_with_index do |v, i|
           p = prepare(v, depth + 1, "#{path}[#{i}]", handles, described)
@@ -160,6 +165,7 @@ module Kobako
         prepared || value
       when Hash
         check_depth(depth, path)
+        value = plain(value, Hash, HASH_TO_H)
         prepared = nil
         value.each_with_index do |(k, v), i|
           pk = prepare(k, depth + 1, "#{path} key ##{i}", handles, described)
@@ -173,6 +179,12 @@ module Kobako
       else
         handle_for(value, path, handles, described)
       end
+    end
+
+    # An Array or Hash subclass crosses as a plain copy, made without running any of the
+    # subclass's own methods (msgpack would call its #each).
+    def plain(value, base, copy)
+      KERNEL_CLASS.bind_call(value).equal?(base) ? value : copy.bind_call(value)
     end
 
     def handle_for(value, path, handles, described)

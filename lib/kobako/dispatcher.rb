@@ -23,7 +23,7 @@ module Kobako
     # Failures remembered per invocation; older ones are forgotten (a script can fail in a loop).
     MAX_FAILURES = 256
 
-    def initialize(services, handles, errors)
+    def initialize(services, handles, errors = ServiceErrors.new(:sanitized, services.exposures))
       @services = services
       @handles = handles
       @errors = errors

@@ -50,7 +50,7 @@ module Kobako
 
       label = Capabilities.display_name(klass)
       declared = Capabilities.declared_names(names, label)
-      missing = declared.reject { |sym| klass.public_method_defined?(sym) }
+      missing = declared.reject { |sym| klass.public_method_defined?(sym) || answers_dynamically?(klass, sym) }
       unless missing.empty?
         raise ArgumentError, "#{label} has no public instance method#{'s' if missing.size > 1} " \
                              "#{missing.map(&:inspect).join(', ')} to expose"
@@ -120,6 +120,17 @@ module Kobako
     end
 
     private
+
+    # OpenStruct, Delegators and method_missing classes answer names they do not define;
+    # such a name can be exposed unless the class defines it privately.
+    def answers_dynamically?(klass, sym)
+      return false if klass.private_method_defined?(sym) || klass.protected_method_defined?(sym)
+
+      %i[respond_to_missing? method_missing].any? do |hook|
+        klass.private_method_defined?(hook) || klass.method_defined?(hook) or next false
+        ![Kernel, Object, BasicObject].include?(klass.instance_method(hook).owner)
+      end
+    end
 
     def declared_by_class(klass)
       declared = Exposable.declaration_of(klass)

@@ -23,6 +23,8 @@ module Kobako
       NoMatchingPatternKeyError Math::DomainError Encoding::CompatibilityError
       Encoding::UndefinedConversionError Encoding::InvalidByteSequenceError
       Encoding::ConverterNotFoundError JSON::ParserError JSON::GeneratorError Date::Error
+      Kobako::Error Kobako::TrapError Kobako::TimeoutError Kobako::MemoryLimitError
+      Kobako::SandboxError Kobako::ServiceError Kobako::HandleExhaustedError
     ]).freeze
     ERRNO = /\AErrno::E[A-Z0-9]+\z/
 

@@ -40,12 +40,13 @@ module Kobako
                  end
       return Capabilities::Capability.new(path, declared) if declared
 
-      name = Capabilities.display_name(Capabilities.class_of(object))
+      klass = Capabilities.class_of(object)
+      name = Module.instance_method(:name).bind_call(klass)
       member = path.split("::").last
       raise ArgumentError, "cannot bind #{path}: declare the methods the sandbox may call, with " \
-                           "bind(:#{member}, object, methods: %i[...]), or in #{name} " \
-                           "(include Kobako::Exposable; expose_to_sandbox :method, ...), or with " \
-                           "sandbox.expose(#{name}, :method, ...) before binding"
+                           "bind(:#{member}, object, methods: %i[...]), or in #{name || 'its class'} " \
+                           "(include Kobako::Exposable; expose_to_sandbox :method, ...)" \
+                           "#{", or with sandbox.expose(#{name}, :method, ...) before binding" if name}"
     end
 
     # Freezes the catalogue; later define/bind raise ArgumentError (contract A-5).

@@ -4,6 +4,7 @@ require "spec_helper"
 RSpec.describe Kobako::Sandbox, "blocks" do
   let(:sandbox) { described_class.new(timeout: 2) }
   let(:log) { [] }
+  methods = %i[map each_pair given twice never keep guarded rescuing wrapping keywords fail object]
   let(:seq) do
     log = self.log
     Class.new do
@@ -37,7 +38,7 @@ RSpec.describe Kobako::Sandbox, "blocks" do
     end.new
   end
 
-  before { sandbox.define(:Seq).bind(:Map, seq) }
+  before { sandbox.define(:Seq).bind(:Map, seq, methods: methods) }
 
   it "maps with a guest block" do
     expect(sandbox.eval("Seq::Map.map([1, 2, 3]) { |x| x * 2 }")).to eq([2, 4, 6])
@@ -52,9 +53,13 @@ RSpec.describe Kobako::Sandbox, "blocks" do
     expect(sandbox.eval("Seq::Map.keywords { |a, scale:| a * scale }")).to eq(10)
   end
 
-  it "passes non-representable yielded values as Handles" do
-    sandbox.define(:Objects).bind(:Each, ->(&blk) { blk.call(Struct.new(:v).new(5)) })
+  it "passes yielded objects of exposed classes as Handles, and refuses the others" do
+    point = Struct.new(:v)
+    sandbox.define(:Objects).bind(:Each, ->(&blk) { blk.call(point.new(5)) })
+                            .bind(:Other, ->(&blk) { blk.call(Object.new) })
     expect(sandbox.eval("Objects::Each.call { |o| o.v + 1 }")).to eq(6)
+    expect { sandbox.eval("Objects::Other.call { |o| o }") }
+      .to raise_error(Kobako::ServiceError, /Objects::Other.call raised ArgumentError: the block given to Objects::Other cannot be passed an object that is not exposed to this Sandbox/)
   end
 
   it "returns the value of next to the yield" do
@@ -119,14 +124,14 @@ RSpec.describe Kobako::Sandbox, "blocks" do
 
   it "keeps the timeout during yields and aborts the Service call" do
     sandbox = described_class.new(timeout: 0.05)
-    sandbox.define(:Seq).bind(:Map, seq)
+    sandbox.define(:Seq).bind(:Map, seq, methods: methods)
     expect { sandbox.eval("Seq::Map.guarded { loop {} }") }.to raise_error(Kobako::TimeoutError)
     expect(log).to eq(%i[started ensured])
   end
 
   it "keeps the memory limit during yields" do
     sandbox = described_class.new(memory_limit: 1 << 20)
-    sandbox.define(:Seq).bind(:Map, seq)
+    sandbox.define(:Seq).bind(:Map, seq, methods: methods)
     expect { sandbox.eval("Seq::Map.rescuing { 'x' * (4 << 20) }") }.to raise_error(Kobako::MemoryLimitError)
   end
 
@@ -158,7 +163,7 @@ RSpec.describe Kobako::Sandbox, "blocks reaching yield" do
       def given? = block_given?
     end.new
     sandbox = described_class.new
-    sandbox.define(:Y).bind(:S, service)
+    sandbox.define(:Y).bind(:S, service, methods: %i[twice given?])
     expect(sandbox.eval("Y::S.twice(1) { |x| x * 10 }")).to eq([10, 20])
     expect(sandbox.eval("[Y::S.given? { }, Y::S.given?]")).to eq([true, false])
   end

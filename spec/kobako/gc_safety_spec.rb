@@ -86,7 +86,7 @@ RSpec.describe Kobako::Sandbox, "GC safety" do
     end
 
     let(:sandbox) do
-      described_class.new.tap { |s| s.define(:Svc).bind(:Main, service) }
+      described_class.new.tap { |s| s.define(:Svc).bind(:Main, service, methods: %i[echo make each compact_now verify fail]) }
     end
 
     it "dispatches, yields and converts Handles under GC.stress" do

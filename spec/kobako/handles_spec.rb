@@ -2,11 +2,14 @@ require "spec_helper"
 require "stringio"
 
 # Host objects the guest holds as opaque Handles (contract H-1..H-3).
+HandleSpecGreeter = Struct.new(:name) do
+  def greet(punctuation: "!") = "Hello, #{name}#{punctuation}"
+  def rename(other) = other.name
+  def secret = :hidden
+end
+
 RSpec.describe Kobako::Sandbox, "Handles" do
-  greeter = Struct.new(:name) do
-    def greet(punctuation: "!") = "Hello, #{name}#{punctuation}"
-    def rename(other) = other.name
-  end
+  greeter = HandleSpecGreeter
 
   let(:sandbox) { described_class.new }
   let(:factory) do
@@ -20,19 +23,32 @@ RSpec.describe Kobako::Sandbox, "Handles" do
     end.new
   end
 
-  before { sandbox.define(:Factory).bind(:Make, factory) }
+  before do
+    sandbox.expose(greeter, :name, :greet, :rename).expose(StringIO, :readlines)
+    sandbox.define(:Factory).bind(:Make, factory, methods: %i[make mixed same kind io])
+  end
 
   it "gives the guest a Handle for a result that is not a plain value, and calls dispatch to it (H-1)" do
-    expect(sandbox.eval("h = Factory::Make.make('Bob'); [h.inspect, h.greet, h.greet(punctuation: '?')]"))
-      .to eq(["#<Kobako::Handle 1>", "Hello, Bob!", "Hello, Bob?"])
+    expect(sandbox.eval("h = Factory::Make.make('Bob'); [h.inspect, h.to_s, h.greet, h.greet(punctuation: '?')]"))
+      .to eq(["#<Kobako::Handle HandleSpecGreeter>", "#<Kobako::Handle HandleSpecGreeter>", "Hello, Bob!", "Hello, Bob?"])
+  end
+
+  it "offers only the exposed methods, and answers respond_to? from the declaration" do
+    expect(sandbox.eval("h = Factory::Make.make('Bob'); [h.respond_to?(:greet), h.respond_to?('name'), h.respond_to?(:secret), " \
+                        "h.respond_to?(:inspect), h.nil?, h.is_a?(Kobako::Handle), h.kind_of?(Integer), " \
+                        "h.instance_of?(Kobako::Handle), h.class.name]"))
+      .to eq([true, true, false, true, false, true, false, true, "Kobako::Handle"])
+    expect(sandbox.eval("begin; Factory::Make.make('Bob').secret; rescue Kobako::ServiceError => e; e.message; end"))
+      .to eq("HandleSpecGreeter (Handle #1).secret is not callable from the sandbox")
   end
 
   it "works with Symbol#to_proc: __send__ forwards the method it names" do
     expect(sandbox.eval("%w[A B].map { |n| Factory::Make.make(n) }.map(&:greet)")).to eq(["Hello, A!", "Hello, B!"])
-    expect(sandbox.eval("h = Factory::Make.make('C'); [h.send(:greet), h.public_send(:greet, punctuation: '.'), h.__send__(:inspect)]"))
-      .to eq(["Hello, C!", "Hello, C.", "#<Kobako::Handle 1>"])
+    expect(sandbox.eval("h = Factory::Make.make('C'); [h.send(:greet), h.public_send(:greet, punctuation: '.'), h.__send__(:inspect), h.send(:respond_to?, :name)]"))
+      .to eq(["Hello, C!", "Hello, C.", "#<Kobako::Handle HandleSpecGreeter>", true])
     expect { sandbox.eval("Factory::Make.make('D').__send__(:instance_variable_get, :@name)") }
       .to raise_error(Kobako::ServiceError, /instance_variable_get is not callable/)
+    expect { sandbox.eval("Factory::Make.make('D').send(:secret)") }.to raise_error(Kobako::ServiceError, /secret is not callable/)
   end
 
   it "supports chains" do
@@ -41,9 +57,9 @@ RSpec.describe Kobako::Sandbox, "Handles" do
   end
 
   it "walks containers: only the non-representable leaves become Handles" do
-    expect(sandbox.eval(<<~RUBY)).to eq(["#<Kobako::Handle 1>", "#<Kobako::Handle 2>", 1, "plain", "Hello, Al!", "Hello, Al2!"])
+    expect(sandbox.eval(<<~RUBY)).to eq(["#<Kobako::Handle HandleSpecGreeter>", false, 1, "plain", "Hello, Al!", "Hello, Al2!"])
       list = Factory::Make.mixed('Al')
-      [list[0].inspect, list[1]['g'].inspect, list[1]['n'], list[2], list[0].greet, list[1]['g'].greet]
+      [list[0].inspect, list[0] == list[1]['g'], list[1]['n'], list[2], list[0].greet, list[1]['g'].greet]
     RUBY
   end
 
@@ -59,15 +75,16 @@ RSpec.describe Kobako::Sandbox, "Handles" do
   end
 
   it "gives one object one id and never reuses ids within an invocation (H-3)" do
-    expect(sandbox.eval(<<~RUBY)).to eq(["#<Kobako::Handle 1>", "#<Kobako::Handle 2>", "#<Kobako::Handle 1>", true, false])
+    expect(sandbox.eval(<<~RUBY)).to eq([true, false, true, false, "HandleSpecGreeter (Handle #1).nope is not callable from the sandbox"])
       a = Factory::Make.make('A'); b = Factory::Make.make('B'); a2 = Factory::Make.same(a)
-      [a.inspect, b.inspect, a2.inspect, a == a2, a == b]
+      [a == a2, a == b, a.eql?(a2), a.hash == b.hash, (begin; a.nope; rescue Kobako::ServiceError => e; e.message; end)]
     RUBY
   end
 
   it "starts ids at 1 in every invocation" do
     2.times do
-      expect(sandbox.eval("Factory::Make.make('x'); Factory::Make.make('y').inspect")).to eq("#<Kobako::Handle 2>")
+      expect(sandbox.eval("Factory::Make.make('x'); begin; Factory::Make.make('y').nope; rescue Kobako::ServiceError => e; e.message; end"))
+        .to eq("HandleSpecGreeter (Handle #2).nope is not callable from the sandbox")
     end
   end
 
@@ -82,7 +99,7 @@ RSpec.describe Kobako::Sandbox, "Handles" do
          (begin; Kobako::Handle.allocate; rescue => e; e.class.to_s; end)]
       RUBY
       expect(sandbox.eval("begin; Factory::Make.make('a').dup; rescue Kobako::ServiceError => e; e.message; end"))
-        .to eq("Handle #1.dup is not callable from the sandbox")
+        .to eq("HandleSpecGreeter (Handle #1).dup is not callable from the sandbox")
     end
 
     it "cannot make a Handle from an integer or a look-alike object" do

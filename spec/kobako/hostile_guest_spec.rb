@@ -32,7 +32,8 @@ RSpec.describe "A hostile guest module" do
   end
 
   it "raises TrapError for truncated, trailing or nonsense MessagePack" do
-    expect { sandbox_for(outcome: "\x00\x93\x01").eval("") }.to raise_error(Kobako::TrapError, /malformed outcome.*truncated/)
+    expect { sandbox_for(outcome: "\x00\x93\x01").eval("") }.to raise_error(Kobako::TrapError, /malformed outcome.*claims 3 items/)
+    expect { sandbox_for(outcome: "\x00\x92\x01\xcd").eval("") }.to raise_error(Kobako::TrapError, /malformed outcome.*truncated/)
     expect { sandbox_for(outcome: "\x00\x01\x02").eval("") }.to raise_error(Kobako::TrapError, /trailing bytes/)
     expect { sandbox_for(outcome: "\x00\xc1").eval("") }.to raise_error(Kobako::TrapError, /malformed outcome/)
     expect { sandbox_for(outcome: "\x00\xc7\x01\x05x").eval("") }.to raise_error(Kobako::TrapError, /malformed outcome/)
@@ -116,7 +117,9 @@ RSpec.describe "A hostile guest module" do
   end
 
   it "is refused at load when it speaks another ABI version" do
-    expect { sandbox_for(abi_version: 2) }.to raise_error(Kobako::SetupError, /ABI version 2, this kobako speaks 1/)
+    other = Kobako::Runtime::ABI_VERSION + 1
+    expect { sandbox_for(abi_version: other) }
+      .to raise_error(Kobako::SetupError, /ABI version #{other}, this kobako speaks #{Kobako::Runtime::ABI_VERSION}/)
   end
 
   it "is refused at load when it imports something kobako does not provide" do

@@ -1,4 +1,5 @@
 require "spec_helper"
+require "tmpdir"
 
 # The README's examples are part of the contract with users: run them as written.
 RSpec.describe "README examples" do
@@ -23,6 +24,17 @@ RSpec.describe "README examples" do
     expect(sandbox.eval("Shop::Customers.find('bo')")).to have_attributes(name: "bo", tier: :basic)
     expect { sandbox.eval("FX::Rate.call('JPY')") }
       .to raise_error(Kobako::ServiceError, 'FX::Rate.call raised KeyError: key not found: "JPY"')
+    expect(sandbox.eval("Shop::Customers.find('bo').inspect")).to eq("#<Kobako::Handle Customer>")
+    expect { sandbox.eval("Shop::Customers.find('ann').each_slice(9).to_a") }
+      .to raise_error(Kobako::ServiceError, "Customer (Handle #1).each_slice is not callable from the sandbox")
+    # The attack that inferred capabilities let through (issue 11) fails on the README's own setup.
+    Dir.mktmpdir do |dir|
+      Dir.chdir(dir) do
+        expect { sandbox.eval(%(Shop::Customers.find("ann").each_slice(9).chain(["File.write('pwned', Process.pid.to_s)"]).inject(:instance_eval))) }
+          .to raise_error(Kobako::ServiceError, /each_slice is not callable from the sandbox/)
+        expect(File.exist?("pwned")).to be(false)
+      end
+    end
     expect { sandbox.eval("Shop::Customers.instance_variable_get(:@rows)") }
       .to raise_error(Kobako::ServiceError, /instance_variable_get is not callable from the sandbox/)
     # The calls above are the ones the README shows.

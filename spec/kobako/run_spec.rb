@@ -129,7 +129,10 @@ RSpec.describe Kobako::Sandbox, "#run" do
   end
 
   describe "arguments (P-3)" do
+    RunSpecPerson = Struct.new(:name) { def greet(word) = "#{word}, #{name}" }
+
     before do
+      sandbox.expose(StringIO, :read).expose(RunSpecPerson, :greet)
       sandbox.preload(code: <<~RUBY, name: :Entrypoints)
         Echo = ->(io) { io.read.upcase }
         Inspect = ->(*args, **kw) { [args.map(&:inspect), kw.transform_values(&:inspect)] }
@@ -153,8 +156,8 @@ RSpec.describe Kobako::Sandbox, "#run" do
     it "walks Arrays and Hash values, wrapping only the non-representable leaves" do
       expect(sandbox.run(:Deep, [StringIO.new("a"), { "io" => StringIO.new("b"), "n" => 1 }], { "ok" => true }))
         .to eq(["a", "b", { "ok" => true }])
-      expect(sandbox.run(:Inspect, Struct.new(:x).new(1), [Object.new], key: Object.new))
-        .to eq([["#<Kobako::Handle 1>", "[#<Kobako::Handle 2>]"], { key: "#<Kobako::Handle 3>" }])
+      expect(sandbox.run(:Inspect, RunSpecPerson.new("a"), [StringIO.new], key: StringIO.new))
+        .to eq([["#<Kobako::Handle RunSpecPerson>", "[#<Kobako::Handle StringIO>]"], { key: "#<Kobako::Handle StringIO>" }])
     end
 
     it "hands the same host object back when the entrypoint returns its Handle" do
@@ -163,22 +166,32 @@ RSpec.describe Kobako::Sandbox, "#run" do
       expect(sandbox.run(:Same, [io, { "k" => io }])).to eq([io, { "k" => io }])
     end
 
-    it "calls public methods of an argument Struct" do
-      person = Struct.new(:name) { def greet(word) = "#{word}, #{name}" }.new("Ada")
-      expect(sandbox.run(:Greet, person)).to eq("hi, Ada")
+    it "calls the exposed methods of an argument" do
+      expect(sandbox.run(:Greet, RunSpecPerson.new("Ada"))).to eq("hi, Ada")
     end
 
-    it "applies the Service allowlist to argument Handles (S-3)" do
+    it "offers an undeclared Struct argument its member readers only (S-3)" do
       target = Struct.new(:secret).new("s3cr3t")
-      %w[instance_variable_get instance_eval send public_send class method define_singleton_method].each do |name|
+      expect(sandbox.run(:Attempt, target, :secret)).to eq("s3cr3t")
+      %w[instance_variable_get instance_eval send public_send method define_singleton_method each to_a
+         secret= members].each do |name|
         result = sandbox.run(:Attempt, target, name)
         expect(result).to match(/not callable from the sandbox/), "#{name}: #{result}"
       end
       expect { sandbox.run(:Pry, target, :secret=) }.to raise_error(Kobako::ServiceError)
+      expect(target.secret).to eq("s3cr3t")
+    end
+
+    it "refuses arguments whose class is not exposed, naming the argument and how to expose it" do
+      expect { sandbox.run(:Same, 1, Object.new) }
+        .to raise_error(ArgumentError, /run\(:Same\): argument 1 is a Object, which is not exposed to this Sandbox: expose it with sandbox.expose\(Object/)
+      expect { sandbox.run(:Same, k: [Object.new]) }.to raise_error(ArgumentError, /keyword :k\[0\] is a Object/)
     end
 
     it "refuses arguments that can never cross, before anything runs" do
-      expect { sandbox.run(:Same, -> {}) }.to raise_error(ArgumentError, /Proc/)
+      expect { sandbox.run(:Same, -> {}) }.to raise_error(ArgumentError, /Proc, which never crosses/)
+      expect { sandbox.run(:Same, $stdout) }.to raise_error(ArgumentError, /IO, which never crosses/)
+      expect { sandbox.run(:Same, String) }.to raise_error(ArgumentError, /Class, which never crosses/)
       expect { sandbox.run(:Same, 2**64) }.to raise_error(ArgumentError, /64-bit/)
       expect(sandbox.stdout).to eq("")
     end

@@ -8,20 +8,20 @@ RSpec.describe Kobako::Sandbox, "Services" do
     it "returns the same namespace when asked again and chains bind" do
       ns = sandbox.define(:KV)
       expect(sandbox.define("KV")).to be(ns)
-      expect(ns.bind(:Lookup, -> {}).bind(:Store, {})).to be(ns)
+      expect(ns.bind(:Lookup, -> {}).bind(:Store, {}, methods: %i[fetch])).to be(ns)
       expect(ns.name).to eq("KV")
     end
 
     it "refuses bad names" do
       [:kv, "1KV", :"K V", "", nil, 42, :"KV::X"].each do |bad|
         expect { sandbox.define(bad) }.to raise_error(ArgumentError, /namespace name must be/)
-        expect { sandbox.define(:KV).bind(bad, 1) }.to raise_error(ArgumentError, /member name must be/)
+        expect { sandbox.define(:KV).bind(bad, -> {}) }.to raise_error(ArgumentError, /member name must be/)
       end
     end
 
     it "refuses a duplicate member" do
-      ns = sandbox.define(:KV).bind(:Lookup, 1)
-      expect { ns.bind(:Lookup, 2) }.to raise_error(ArgumentError, "KV::Lookup is already bound")
+      ns = sandbox.define(:KV).bind(:Lookup, -> {})
+      expect { ns.bind(:Lookup, -> {}) }.to raise_error(ArgumentError, "KV::Lookup is already bound")
     end
 
     it "reserves the runtime's own namespace" do
@@ -33,12 +33,13 @@ RSpec.describe Kobako::Sandbox, "Services" do
       sandbox.eval("1")
       expect(sandbox).to be_sealed
       expect { sandbox.define(:Other) }.to raise_error(ArgumentError, /sealed/)
-      expect { ns.bind(:Late, 1) }.to raise_error(ArgumentError, /sealed/)
+      expect { ns.bind(:Late, -> {}) }.to raise_error(ArgumentError, /sealed/)
+      expect { sandbox.expose(Struct.new(:a), :a) }.to raise_error(ArgumentError, /sealed/)
     end
 
     it "makes each member a real constant in the guest, in every invocation" do
-      sandbox.define(:KV).bind(:Lookup, ->(k) { k }).bind(:Store, {})
-      sandbox.define(:Log).bind(:Sink, [])
+      sandbox.define(:KV).bind(:Lookup, ->(k) { k }).bind(:Store, {}, methods: %i[fetch])
+      sandbox.define(:Log).bind(:Sink, [], methods: %i[push])
       expect(sandbox.eval("[KV::Lookup.inspect, KV.constants.sort, Log.const_defined?(:Sink), KV.class.to_s]"))
         .to eq(["#<Kobako::Service KV::Lookup>", %i[Lookup Store], true, "Module"])
       expect(sandbox.eval("KV::Lookup.call(:again)")).to eq(:again)
@@ -62,7 +63,7 @@ RSpec.describe Kobako::Sandbox, "Services" do
       end.new
     end
 
-    before { sandbox.define(:Calc).bind(:Main, calculator) }
+    before { sandbox.define(:Calc).bind(:Main, calculator, methods: %i[add scale options splat echo nothing]) }
 
     it "passes positional arguments and returns the result" do
       expect(sandbox.eval("Calc::Main.add(2, 3)")).to eq(5)
@@ -94,7 +95,7 @@ RSpec.describe Kobako::Sandbox, "Services" do
 
     it "calls a bound lambda, a bound class and a Method object" do
       klass = Class.new { def self.build(name) = "built #{name}" }
-      sandbox.define(:Fn).bind(:Upcase, ->(s) { s.upcase }).bind(:Builder, klass)
+      sandbox.define(:Fn).bind(:Upcase, ->(s) { s.upcase }).bind(:Builder, klass, methods: %i[build])
                         .bind(:Abs, -5.method(:abs))
       expect(sandbox.eval("[Fn::Upcase.call('a'), Fn::Upcase['b'], Fn::Upcase.('c'), Fn::Builder.build('x'), Fn::Abs.call]"))
         .to eq(["A", "B", "C", "built x", 5])
@@ -102,7 +103,8 @@ RSpec.describe Kobako::Sandbox, "Services" do
 
     it "calls a BasicObject-based Service and hands out BasicObject results as Handles" do
       plain = Class.new(BasicObject) { def hi(name) = "hi #{name}" }
-      sandbox.define(:Bare).bind(:Obj, plain.new).bind(:Make, -> { plain.new })
+      sandbox.expose(plain, :hi)
+      sandbox.define(:Bare).bind(:Obj, plain.new, methods: %i[hi]).bind(:Make, -> { plain.new })
       expect(sandbox.eval("[Bare::Obj.hi('a'), Bare::Make.call.hi('b')]")).to eq(["hi a", "hi b"])
       expect(sandbox.eval("begin; Bare::Obj.instance_eval { 1 }; rescue Kobako::ServiceError => e; e.message; end"))
         .to eq("Bare::Obj.instance_eval is not callable from the sandbox")
@@ -127,7 +129,7 @@ RSpec.describe Kobako::Sandbox, "Services" do
       end.new
     end
 
-    before { sandbox.define(:Svc).bind(:Main, service) }
+    before { sandbox.define(:Svc).bind(:Main, service, methods: %i[fetch kw opt secret nope]) }
 
     def guest_message(call)
       sandbox.eval("begin; #{call}; rescue Kobako::ServiceError => e; e.message; end")
@@ -135,6 +137,7 @@ RSpec.describe Kobako::Sandbox, "Services" do
 
     it "gives each failure its own message" do
       expect(guest_message("Svc::Main.nope")).to eq("undefined method 'nope' for Svc::Main")
+      expect(guest_message("Svc::Main.undeclared")).to eq("Svc::Main.undeclared is not callable from the sandbox")
       expect(guest_message("Svc::Main.secret")).to eq("Svc::Main.secret is not callable from the sandbox")
       expect(guest_message("Svc::Main.opt")).to eq("wrong number of arguments calling Svc::Main.opt (given 0, expected 1..2)")
       expect(guest_message("Svc::Main.opt(1, 2, 3)")).to eq("wrong number of arguments calling Svc::Main.opt (given 3, expected 1..2)")

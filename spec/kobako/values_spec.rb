@@ -169,7 +169,9 @@ RSpec.describe Kobako::Codec do
   it "rejects malformed payloads with an error instead of crashing" do
     {
       "\xc1".b => /malformed/,                 # never-used tag
-      "\x93\x01".b => /truncated/,             # array of 3 with 1 element
+      "\x93\x01".b => /claims 3 items/,        # array of 3 with 1 element
+      "\x92\x01\xcd".b => /truncated/,         # a uint16 with no bytes
+      "\xdd\xff\xff\xff\xff".b => /claims 4294967295 items/, # checked before anything is allocated
       "\x01\x02".b => /trailing bytes/,
       "\xc7\x01\x09x".b => /malformed/,        # unknown ext type 9
       ("\x91" * 200).b + "\x01" => /deeper than 128/

@@ -24,7 +24,7 @@ module HostileGuest
   # outcome:      bytes placed in memory and returned by __kobako_take_outcome
   # take_outcome: override the packed (ptr << 32 | len) result
   # eval_code:    instruction bytes for __kobako_eval (imports are callable as 0, 1, ...)
-  def build(outcome: "\x00\xc0".b, take_outcome: nil, abi_version: 1, eval_code: "".b, imports: [])
+  def build(outcome: "\x00\xc0".b, take_outcome: nil, abi_version: Kobako::Runtime::ABI_VERSION, eval_code: "".b, imports: [])
     outcome = outcome.b
     packed = take_outcome || ((OUTCOME_AT << 32) | outcome.bytesize)
     type_names = TYPES.keys

@@ -185,5 +185,6 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     )?;
     class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
     class.define_singleton_method("check_payload", function!(check_payload, 1))?;
+    class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;
     Ok(())
 }

@@ -1,0 +1,61 @@
+# Mutation check for the security rules (`rake mutation`): loaded with -r in a separate
+# rspec process, it turns off the one rule ENV["KOBAKO_MUTANT"] names, replacing it with
+# its permissive form. The adversarial and fuzz suites must then fail; a mutant they do
+# not catch means a rule with no test.
+require "kobako"
+
+module KobakoMutants
+  ALL = {
+    # Capabilities: only declared names are callable.
+    "declared" => -> { Kobako::Capabilities.singleton_class.prepend(Module.new { def declared?(*) = true }) },
+    # Capabilities: the reflective and dispatch-by-name family is never exposable.
+    "never_exposed" => -> { Kobako::Capabilities.singleton_class.prepend(Module.new { def never_exposed?(*) = false }) },
+    # Capabilities: visibility as the object's own class sees it.
+    "visibility" => lambda {
+      Kobako::Capabilities.singleton_class.prepend(Module.new { def public_method_of(o, s) = method_of(o, s) })
+    },
+    # Capabilities: a fold runs only with a block.
+    "folds" => -> { Kobako::Capabilities.singleton_class.prepend(Module.new { def needs_block?(*) = false }) },
+    # Exposures: code, classes and OS resources never cross.
+    "never_cross" => lambda {
+      Kobako::Exposures.singleton_class.prepend(Module.new do
+        def never_crosses?(*) = false
+        def never_crosses_class?(*) = false
+      end)
+    },
+    # Exposures: only exposed classes cross (the permissive form infers, as before issue 11).
+    "exposed_only" => lambda {
+      Kobako::Exposures.prepend(Module.new do
+        def capability_for(object)
+          super || Kobako::Capabilities::Capability.new("inferred", Kobako::Capabilities.class_of(object).public_instance_methods)
+        end
+      end)
+    },
+    # Exposures: an undeclared Struct offers its members and to_h only.
+    "struct_members" => lambda {
+      Kobako::Exposures.prepend(Module.new do
+        def struct_members(klass)
+          found = super
+          found && Kobako::Capabilities::Capability.new(found.label, klass.public_instance_methods)
+        end
+      end)
+    },
+    # Messages: host detail is removed from text that crosses.
+    "sanitize" => -> { Kobako::MessageSanitizer.singleton_class.prepend(Module.new { def clean(text, *) = text }) },
+    # Messages: the original message, without did_you_mean/error_highlight.
+    "original_message" => -> { Kobako::ServiceErrors.prepend(Module.new { def original_message(error) = error.message }) },
+    # Messages: host exception classes are named by their nearest standard class.
+    "public_class" => -> { Kobako::ServiceErrors.prepend(Module.new { def public_class_name(error) = error.class.name }) },
+    # Codec: its own messages never inspect host objects.
+    "key_label" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def key_label(key, _) = key.inspect }) },
+    # Codec: subclasses cross as plain copies, without running their methods.
+    "plain_copy" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def plain(value, *) = value }) },
+    # Decoders: every declared length is checked before msgpack allocates.
+    "payload_check" => -> { Kobako::Runtime.singleton_class.prepend(Module.new { def check_payload(*) = nil }) }
+  }.freeze
+end
+
+if (name = ENV["KOBAKO_MUTANT"])
+  KobakoMutants::ALL.fetch(name).call
+  warn "kobako mutant: #{name} is off"
+end
