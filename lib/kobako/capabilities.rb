@@ -22,11 +22,13 @@ module Kobako
       alias_method remove_method undef_method attr attr_accessor attr_reader attr_writer
       constants remove_const delegate instance_delegate single_delegate delegate_missing_to
       freeze display extend include prepend singleton_class method_missing respond_to_missing?
-      respond_to? system exec spawn fork ` exit exit! abort at_exit trap syscall open require
-      require_relative load autoload object_id allocate superclass ancestors included_modules
-      module_function private public protected private_constant public_constant refine using
-      set_trace_func trace_var untrace_var caller caller_locations
+      respond_to? object_id allocate superclass ancestors included_modules module_function
+      private public protected private_constant public_constant refine using set_trace_func
+      trace_var untrace_var
     ]).freeze
+    # Kernel's process and file functions (system, exec, open, exit, require, ...) are not
+    # listed: they are private, so the visibility rule refuses them on any object, while a
+    # class's own public `open` or `load` is ordinary API its author may declare.
 
     # Families of such names: `__send__`/`__getobj__`/`__setobj__` and every `__x__`,
     # `*_eval`/`*_exec`, `instance_variable_*`, `class_variable_*`, `const_*`, `define_*`,

@@ -272,7 +272,11 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
       names = Kobako::Capabilities::NEVER_EXPOSED.to_a + %i[__send__ __getobj__ __setobj__ instance_variable_get
                                                              class_variable_set const_get define_method class_exec
                                                              def_delegator def_instance_delegators instance_eval!
-                                                             send! public_send! custom_eval]
+                                                             send! public_send! custom_eval rule_exec
+                                                             instance_variable_defined? class_variables const_set
+                                                             const_missing define_singleton_method __id__ __method__
+                                                             module_eval! def_single_delegators class_eval! methods!
+                                                             freeze! display! extend!]
       expect(names.size).to be >= 100
       names.each do |name|
         expect { fresh.define(:X).bind(:"M#{name.object_id}", Object.new, methods: [name]) }
