@@ -98,6 +98,12 @@ module Kobako
       raise MalformedPayload, "value nests deeper than #{MAX_DEPTH} levels"
     rescue MessagePack::UnknownExtTypeError, MessagePack::MalformedFormatError, EncodingError, RangeError => e
       raise MalformedPayload, "malformed payload (#{e.message})"
+    rescue MalformedPayload, HandleTable::UnknownHandle
+      raise
+    rescue StandardError
+      # Building a Hash calls #hash and #eql? on its keys: a Handle to a BasicObject (or to
+      # an object whose #hash raises) cannot be a key on the host. Host text stays out.
+      raise MalformedPayload, "a Hash key could not be hashed on the host (a Handle to an object without a working #hash)"
     ensure
       Thread.current[:kobako_decode] = nil
     end

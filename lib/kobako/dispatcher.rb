@@ -50,6 +50,15 @@ module Kobako
       invoke(method, req, label, token)
     rescue Capabilities::Refused, Arguments::Mismatch => e
       fail_call(e.message)
+    rescue HandleExhaustedError
+      raise
+    rescue StandardError => e
+      raise if HostInterrupts.delivered?(e)
+
+      # The host object misbehaved while being looked at (a respond_to_missing?, #hash or
+      # #parameters that raised): a failed call, never an error outside the taxonomy (E-1).
+      call = req.is_a?(Request) ? "#{label || 'the target'}.#{req.name[0, 64]}" : "a Service call"
+      fail_call("#{call} could not be made: the host raised while resolving it", e)
     end
 
     # The Failure recorded under `id`, or nil.
@@ -137,6 +146,8 @@ module Kobako
     end
 
     def service_raised(error, method, label)
+      raise error if HostInterrupts.delivered?(error)
+
       detail = error.host_detail if error.is_a?(Exposures::NotExposed)
       fail_call(@errors.message_for(error, "#{label}.#{method.name}"), error, detail)
     end

@@ -47,9 +47,10 @@ module Kobako
       @lock.synchronize do
         return if @sealed
 
-        @sealed = true
         @frame = Codec.encode(@entries.map(&:to_a)).freeze
         @entries.freeze
+        # Published last: a thread that sees the seal sees the frame too.
+        @sealed = true
       end
     end
 

@@ -13,11 +13,12 @@
 use std::cell::RefCell;
 use std::ffi::c_void;
 
-use magnus::{prelude::*, value::BoxValue, Error, ExceptionClass, RModule, RString, Ruby, Value};
+use magnus::{prelude::*, value::BoxValue, Error, RString, Ruby, Value};
 use wasmtime::{Caller, Linker};
 
 use crate::guest_memory::{self, MAX_PAYLOAD};
 use crate::invocation::{FaultKind, Invocation};
+use crate::ruby_errors::{self, Kind as ErrorKind};
 
 /// Deepest nesting of dispatch -> yield -> dispatch the host accepts. The real guest stops
 /// at 32; a hostile one is cut off here before it exhausts the native stack.
@@ -43,12 +44,12 @@ impl Abort {
         match self {
             Abort::Ruby(err, _) => err.clone(),
             Abort::Fault(kind, msg) => {
-                let class = match kind {
-                    FaultKind::Timeout => "TimeoutError",
-                    FaultKind::MemoryLimit => "MemoryLimitError",
-                    FaultKind::Trap | FaultKind::Host => "TrapError",
+                let kind = match kind {
+                    FaultKind::Timeout => ErrorKind::Timeout,
+                    FaultKind::MemoryLimit => ErrorKind::MemoryLimit,
+                    FaultKind::Trap | FaultKind::Host => ErrorKind::Trap,
                 };
-                Error::new(kobako_error(ruby, class), format!("the sandbox invocation was aborted: {msg}"))
+                ruby_errors::error(ruby, kind, format!("the sandbox invocation was aborted: {msg}"))
             }
         }
     }
@@ -68,13 +69,6 @@ pub struct Aborted;
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct DispatchFault(pub String);
-
-pub fn kobako_error(ruby: &Ruby, name: &str) -> ExceptionClass {
-    ruby.class_object()
-        .const_get::<_, RModule>("Kobako")
-        .and_then(|m| m.const_get::<_, ExceptionClass>(name))
-        .unwrap_or_else(|_| ruby.exception_runtime_error())
-}
 
 struct ActiveCall {
     token: u64,
@@ -101,7 +95,7 @@ pub fn park_host_error(err: Error, rooted: Option<BoxValue<Value>>) {
 pub fn raise_host_error(ruby: &Ruby) -> Result<(), Error> {
     match PARKED.with(|p| p.borrow_mut().take()) {
         Some((err, _rooted)) => Err(err),
-        None => Err(Error::new(kobako_error(ruby, "TrapError"), "the invocation was aborted by the host")),
+        None => Err(ruby_errors::error(ruby, ErrorKind::Trap, "the invocation was aborted by the host")),
     }
 }
 
@@ -205,8 +199,9 @@ pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> 
     let request = unsafe { request.as_slice() }.to_vec();
     let caller = ACTIVE.with(|a| a.borrow().iter().rev().find(|c| c.token == token).map(|c| c.caller));
     let Some(caller) = caller else {
-        return Err(Error::new(
-            kobako_error(ruby, "TrapError"),
+        return Err(ruby_errors::error(
+            ruby,
+            ErrorKind::Trap,
             "a sandbox block can only run while its Service call is in progress, on the same thread",
         ));
     };

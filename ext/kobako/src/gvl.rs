@@ -16,11 +16,37 @@ struct Call<F, R> {
     result: Option<std::thread::Result<R>>,
 }
 
-unsafe extern "C" fn trampoline<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
-    // SAFETY: `data` is the `Call` the caller below keeps alive for the whole call.
+impl<F, R> Call<F, R> {
+    fn new(f: F) -> Self {
+        Self { f: Some(f), result: None }
+    }
+
+    /// The closure's value; a panic carried across Ruby's C frames resumes here.
+    fn value(self) -> Option<R> {
+        match self.result {
+            Some(Ok(value)) => Some(value),
+            Some(Err(panic)) => resume_unwind(panic),
+            None => None,
+        }
+    }
+}
+
+/// Runs the `FnOnce(bool)` of a `without_gvl` call, telling it the GVL is released.
+unsafe extern "C" fn released<F: FnOnce(bool) -> R, R>(data: *mut c_void) -> *mut c_void {
+    // SAFETY: `data` is the `Call` the caller keeps alive for the whole call.
     let call = unsafe { &mut *(data as *mut Call<F, R>) };
     if let Some(f) = call.f.take() {
         // A panic must not unwind through Ruby's C frames: carry it across instead.
+        call.result = Some(catch_unwind(AssertUnwindSafe(|| f(true))));
+    }
+    std::ptr::null_mut()
+}
+
+/// Runs the `FnOnce()` of a `with_gvl` call.
+unsafe extern "C" fn holding<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
+    // SAFETY: as above.
+    let call = unsafe { &mut *(data as *mut Call<F, R>) };
+    if let Some(f) = call.f.take() {
         call.result = Some(catch_unwind(AssertUnwindSafe(f)));
     }
     std::ptr::null_mut()
@@ -31,39 +57,39 @@ unsafe extern "C" fn request_stop(flag: *mut c_void) {
     unsafe { (*(flag as *const AtomicBool)).store(true, Ordering::SeqCst) };
 }
 
-/// Runs `f` with the GVL released. `stop` is set when Ruby wants this thread back early.
-/// Uses `rb_thread_call_without_gvl2`, which does not process interrupts on return (that
-/// could unwind through these frames); Ruby processes them at its next check.
-pub fn without_gvl<F: FnOnce() -> R, R>(stop: &AtomicBool, f: F) -> R {
-    let mut call = Call { f: Some(f), result: None };
-    // SAFETY: the trampoline matches `Call<F, R>`; both pointers outlive the call.
+/// Runs `f` with the GVL released, telling it whether it really was: `f(true)` runs
+/// without the GVL, `f(false)` holding it. `stop` is set when Ruby wants this thread back
+/// early. Uses `rb_thread_call_without_gvl2`, which does not process interrupts on return
+/// (that could unwind through these frames); Ruby processes them at its next check.
+///
+/// `without_gvl2` declines to release when an interrupt is already pending (a signal, a
+/// Thread#raise, or just the timer asking for a thread switch, which under load is often).
+/// `f` then runs holding the GVL and must know it, or a Service call would ask for a GVL
+/// this thread already holds (`[BUG] rb_thread_call_with_gvl: called by a thread which
+/// has GVL`).
+pub fn without_gvl<F: FnOnce(bool) -> R, R>(stop: &AtomicBool, f: F) -> R {
+    let mut call = Call::new(f);
+    // SAFETY: `released` matches `Call<F, R>`; both pointers outlive the call.
     unsafe {
         rb_sys::rb_thread_call_without_gvl2(
-            Some(trampoline::<F, R>),
+            Some(released::<F, R>),
             &mut call as *mut Call<F, R> as *mut c_void,
             Some(request_stop),
             stop as *const AtomicBool as *mut c_void,
         );
     }
-    finish(call)
+    match call.f.take() {
+        Some(declined) => declined(false),
+        None => call.value().expect("a released call that ran left its result"),
+    }
 }
 
 /// Runs `f` holding the GVL, from a thread that released it with `without_gvl`.
 pub fn with_gvl<F: FnOnce() -> R, R>(f: F) -> R {
-    let mut call = Call { f: Some(f), result: None };
+    let mut call = Call::new(f);
     // SAFETY: as above; this thread is a Ruby thread that released the GVL.
     unsafe {
-        rb_sys::rb_thread_call_with_gvl(Some(trampoline::<F, R>), &mut call as *mut Call<F, R> as *mut c_void);
+        rb_sys::rb_thread_call_with_gvl(Some(holding::<F, R>), &mut call as *mut Call<F, R> as *mut c_void);
     }
-    finish(call)
-}
-
-fn finish<F: FnOnce() -> R, R>(mut call: Call<F, R>) -> R {
-    match call.result {
-        Some(Ok(value)) => value,
-        Some(Err(panic)) => resume_unwind(panic),
-        // without_gvl2 returns without calling `f` when an interrupt is already pending:
-        // run it holding the GVL instead; Ruby handles the interrupt afterwards.
-        None => (call.f.take().expect("a function that was not called is still there"))(),
-    }
+    call.value().expect("with_gvl always runs its function")
 }

@@ -174,8 +174,10 @@ pub fn invoke(
     let outcome = match ActiveInvocation::start() {
         Ok(_active) if release_gvl => {
             let stop = store.data().stop.clone();
-            store.data_mut().gvl_released = true;
-            let result = crate::gvl::without_gvl(&stop, || call_entry(module, image, &mut store, entry));
+            let result = crate::gvl::without_gvl(&stop, |released| {
+                store.data_mut().gvl_released = released;
+                call_entry(module, image, &mut store, entry)
+            });
             store.data_mut().gvl_released = false;
             result.map_err(|err| classify(store.data(), &err))
         }

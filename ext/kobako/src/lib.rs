@@ -13,6 +13,7 @@ mod limits;
 mod module_cache;
 mod preinit;
 mod prepared_image;
+mod ruby_errors;
 mod runtime;
 mod snapshot;
 mod wasi;
@@ -24,5 +25,11 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let kobako = ruby.define_module("Kobako")?;
     runtime::define(ruby, kobako)?;
     snapshot::define(ruby, kobako)?;
+    // Everything that is looked up lazily is looked up now, on this one thread: a first
+    // lookup racing on several threads could deadlock on the GVL (contract T-3), and one
+    // interrupted by Thread#kill would panic inside magnus.
+    ruby_errors::force(ruby);
+    let _ = <runtime::Runtime as magnus::TypedData>::class(ruby);
+    let _ = <snapshot::Snapshot as magnus::TypedData>::class(ruby);
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 
-use crate::dispatch::{self, kobako_error};
+use crate::dispatch;
+use crate::ruby_errors::{self, Kind as ErrorKind};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
 use crate::invocation::{self, Entry, Limits};
@@ -43,7 +44,7 @@ fn split_frames(input: &[u8]) -> Option<Vec<&[u8]>> {
 
 fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
     match value {
-        Some(0) => Err(Error::new(ruby.exception_arg_error(), format!("{name} must be positive"))),
+        Some(0) => Err(ruby_errors::error(ruby, ErrorKind::Argument, format!("{name} must be positive"))),
         Some(v) => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
         None => Ok(None),
     }
@@ -62,7 +63,7 @@ impl Runtime {
     ) -> Result<Self, Error> {
         let timeout = match timeout {
             Some(t) if t.is_finite() && t > 0.0 => Some(Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)),
-            Some(t) => return Err(Error::new(ruby.exception_arg_error(), format!("timeout must be positive and finite, got {t}"))),
+            Some(t) => return Err(ruby_errors::error(ruby, ErrorKind::Argument, format!("timeout must be positive and finite, got {t}"))),
             None => None,
         };
         let limits = Limits {
@@ -72,11 +73,11 @@ impl Runtime {
             stderr: positive(ruby, "stderr_limit", stderr_limit)?,
         };
         let module = guest_module::load(&wasm_path).map_err(|e| {
-            let class = match e {
-                LoadError::NotBuilt(_) => "ModuleNotBuiltError",
-                _ => "SetupError",
+            let kind = match e {
+                LoadError::NotBuilt(_) => ErrorKind::ModuleNotBuilt,
+                _ => ErrorKind::Setup,
             };
-            Error::new(kobako_error(ruby, class), e.to_string())
+            ruby_errors::error(ruby, kind, e.to_string())
         })?;
         Ok(Self { module, limits, release_gvl, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
     }
