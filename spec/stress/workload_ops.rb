@@ -1,0 +1,198 @@
+# The operations and workloads of the concurrency stress suite (spec/stress/workload.rb runs
+# one per process; spec/stress/soak.rb reuses them for `rake soak`).
+require "kobako"
+require "stringio"
+
+module Stress
+  module_function
+
+  def fail!(message)
+    warn "stress: #{message}"
+    exit! 1
+  end
+
+  # A Sandbox with the Services every workload uses. The timeout is generous: under
+  # `gvl: :hold`, time an invocation spends waiting for the GVL in a Service call counts
+  # (contract C-1), and other threads' invocations run meanwhile.
+  def sandbox(gvl, timeout: 10, memory_limit: 4 << 20)
+    Kobako::Sandbox.new(gvl: gvl, timeout: timeout, memory_limit: memory_limit).tap do |s|
+      s.define(:T).bind(:E, ->(x) { x })
+                  .bind(:M, ->(list, &blk) { list.map(&blk) })
+                  .bind(:F, ->(key) { {}.fetch(key) })
+                  .bind(:Sleep, ->(seconds) { sleep(seconds) && :slept })
+    end
+  end
+
+  # One operation of thread `i`, step `j`: [code, check], where check raises on a mismatch.
+  def op(sandbox, i, j, short = nil)
+    case j % 10
+    when 0 then expect_value(sandbox, "#{i} * 1000 + #{j}", (i * 1000) + j)
+    when 1 then expect_value(sandbox, "T::E.call(#{j})", j)
+    when 2 then expect_value(sandbox, "T::M.call([1, 2, 3]) { |y| next y * #{i} }", [i, 2 * i, 3 * i])
+    when 3 then expect_value(sandbox, "T::M.call([1, 2, 3]) { |y| break #{j} if y == 2; y }", j)
+    when 4
+      expect_value(sandbox, "puts 'o#{i}-#{j}'; warn 'w#{j}'; #{j}", j)
+      check(sandbox.stdout == "o#{i}-#{j}\n", "stdout of #{i}/#{j} was #{sandbox.stdout.inspect}")
+      check(sandbox.stderr == "w#{j}\n", "stderr of #{i}/#{j} was #{sandbox.stderr.inspect}")
+    when 5 then expect_error(sandbox, "raise ArgumentError, 'e#{i}-#{j}'", Kobako::SandboxError, "e#{i}-#{j}")
+    when 6 then expect_error(sandbox, "T::F.call('k#{i}-#{j}')", Kobako::ServiceError, "k#{i}-#{j}")
+    when 7 then expect_value(sandbox, "T::M.call([#{i}]) { |y| T::M.call([y]) { |z| T::E.call(z + #{j}) } }", [[i + j]])
+    when 8
+      if short && j % 100 == 8
+        expect_error(short, "puts 'before'; loop {}", Kobako::TimeoutError, "timeout")
+        check(short.stdout == "before\n", "stdout before a timeout was #{short.stdout.inspect}")
+      else
+        expect_value(sandbox, "[#{i}, #{j}].sum", i + j)
+      end
+    else
+      expect_error(sandbox, "'x' * (8 << 20)", Kobako::MemoryLimitError, "memory_limit")
+      check(sandbox.usage.memory_peak <= (4 << 20), "memory_peak #{sandbox.usage.memory_peak} over the limit")
+    end
+    check(sandbox.usage.wall_time.positive?, "usage of #{i}/#{j} has no wall time")
+  end
+
+  def check(ok, message)
+    fail!(message) unless ok
+  end
+
+  def expect_value(sandbox, code, expected)
+    got = sandbox.eval(code)
+    check(got == expected, "#{code} gave #{got.inspect}, expected #{expected.inspect}")
+    check(sandbox.stdout.empty? || code.include?("puts"), "stdout leaked into #{code}: #{sandbox.stdout.inspect}")
+  end
+
+  def expect_error(sandbox, code, klass, text)
+    sandbox.eval(code)
+    fail!("#{code} did not raise")
+  rescue Kobako::Error => e
+    check(e.is_a?(klass) && e.message.include?(text), "#{code} raised #{e.class}: #{e.message}")
+  end
+
+  def threads(count, &body)
+    count.times.map { |i| Thread.new(i, &body) }.each(&:join)
+  end
+
+  # Mixed operations on one shared Sandbox, or on one Sandbox per thread.
+  def mixed(gvl, shared:, threads: 8, steps: 300)
+    common = sandbox(gvl)
+    common_short = sandbox(gvl, timeout: 0.05)
+    threads(threads) do |i|
+      own = shared ? common : sandbox(gvl)
+      short = shared ? common_short : sandbox(gvl, timeout: 0.05)
+      steps.times { |j| op(own, i, j, short) }
+    end
+  end
+
+  # Every thread's first call at the same instant, in a process that has not run one yet.
+  def cold(gvl, threads: 8)
+    shared = sandbox(gvl)
+    gate = Queue.new
+    workers = threads.times.map do |i|
+      Thread.new do
+        gate.pop
+        own = i.even? ? shared : sandbox(gvl)
+        op(own, i, i % 8)
+        expect_value(own, "T::E.call(#{i})", i)
+      end
+    end
+    sleep 0.05
+    threads.times { gate << :go }
+    workers.each(&:join)
+  end
+
+  # A short run under GC.stress, then a longer one with GC.compact from another thread.
+  def gc(gvl)
+    s = sandbox(gvl)
+    GC.stress = true
+    threads(3) { |i| 4.times { |j| op(s, i, j) } }
+    GC.stress = false
+    stop = false
+    compactor = Thread.new do
+      until stop
+        GC.compact
+        GC.verify_compaction_references(toward: :empty, double_heap: true) if rand < 0.05
+        sleep 0.001
+      end
+    end
+    threads(8) { |i| 150.times { |j| op(s, i, j) } }
+    stop = true
+    compactor.join
+  end
+
+  # Thread#raise, Thread#kill and signals at random moments: inside Service calls, inside
+  # yields, in plain guest code. Survivors must keep giving right answers.
+  def interrupts(gvl, seconds: 3.0)
+    Thread.report_on_exception = false # the chaos kills threads on purpose
+    s = sandbox(gvl, timeout: 0.5)
+    signals = 0
+    trap(:USR1) { signals += 1 }
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+    workers = Array.new(6) { |i| worker(s, i, deadline) }
+    chaos_rng = Random.new(gvl == :release ? 1 : 2)
+    while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+      victim = chaos_rng.rand(workers.size)
+      case chaos_rng.rand(3)
+      when 0 then workers[victim].raise(RuntimeError, "chaos")
+      when 1 then workers[victim].kill
+      else Process.kill(:USR1, Process.pid)
+      end
+      workers[victim] = worker(s, victim, deadline) unless settle(workers[victim], 0.5)
+      sleep chaos_rng.rand * 0.01
+    end
+    workers.each { |w| settle(w, 5) || fail!("a worker did not finish after the chaos") }
+    expect_value(s, "T::M.call([1]) { |x| T::E.call(x) }", [1])
+    check(signals.positive?, "no signal was handled")
+  end
+
+  # Waits up to `seconds` for a worker; true once it has ended (killed or raised by the
+  # chaos counts as ended).
+  def settle(thread, seconds)
+    thread.join(seconds) ? true : !thread.alive?
+  rescue RuntimeError => e
+    raise unless e.message == "chaos"
+
+    true
+  end
+
+  def worker(s, i, deadline)
+    Thread.new do
+      Thread.current.report_on_exception = false
+      j = 0
+      while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+        begin
+          case j % 4
+          when 0 then s.eval("T::Sleep.call(0.002); 1")
+          when 1 then s.eval("T::M.call([1, 2]) { |y| T::Sleep.call(0.001); y }")
+          when 2 then s.eval("x = 0; 20_000.times { x += 1 }; x")
+          else op(s, i, j)
+          end
+        rescue RuntimeError => e
+          raise unless e.message == "chaos"
+        rescue Kobako::TrapError
+          nil # an interrupt landing in the guest ends that invocation as a trap
+        end
+        j += 1
+      end
+    end
+  end
+
+  # A Thread#raise or Thread#kill landing during the process's very first invocation.
+  def first_interrupt(gvl, delay)
+    s = sandbox(gvl)
+    worker = Thread.new do
+      Thread.current.report_on_exception = false
+      s.eval("T::M.call([1, 2]) { |y| T::E.call(y) }")
+    end
+    sleep delay
+    delay.to_s.end_with?("5") ? worker.kill : worker.raise(RuntimeError, "chaos")
+    begin
+      worker.join(5) or fail!("the interrupted first invocation did not end")
+    rescue RuntimeError => e
+      fail!("unexpected #{e.message}") unless e.message == "chaos"
+    rescue Kobako::TrapError
+      nil
+    end
+    expect_value(s, "T::E.call(7)", 7)
+  end
+end
+
