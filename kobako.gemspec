@@ -15,5 +15,4 @@ Gem::Specification.new do |spec|
                    "Cargo.toml", "Cargo.lock", "README.md", "SECURITY.md", "docs/**/*.md"]
   spec.require_paths = ["lib"]
   spec.extensions = ["ext/kobako/extconf.rb"]
-  spec.add_dependency "msgpack", ">= 1.4"
 end

@@ -4,13 +4,15 @@ require_relative "kobako/version"
 require_relative "kobako/errors"
 require_relative "kobako/usage"
 require_relative "kobako/codec"
-require_relative "kobako/transport"
 
+# The extension looks up the error and Codec classes above when it loads.
 begin
   require_relative "kobako/kobako"
 rescue LoadError => e
   raise LoadError, "kobako's native extension is not built (#{e.message}): run bin/setup or `rake compile`"
 end
+
+require_relative "kobako/transport"
 
 require_relative "kobako/capabilities"
 require_relative "kobako/exposable"

@@ -1,7 +1,7 @@
-require "msgpack"
-
 module Kobako
-  # MessagePack for the values that cross the boundary (contract A-4, W-3):
+  # MessagePack for the values that cross the boundary (contract A-4, W-3), packed and
+  # unpacked by the native extension (Runtime.pack / Runtime.unpack, ext/kobako/src/
+  # ruby_codec.rs); this module checks and prepares values and names what is wrong:
   # nil, true, false, Integer (64-bit), Float, String (UTF-8 -> str, binary -> bin),
   # Symbol (ext type 0), Array, Hash, nested at most MAX_DEPTH containers deep.
   # With a HandleTable, any other object becomes a Handle (ext type 1) on the way to the
@@ -20,12 +20,6 @@ module Kobako
     # Bytes that are not a well-formed encoded value.
     class MalformedPayload < StandardError; end
 
-    symbol_unpacker = lambda do |bytes|
-      name = bytes.dup.force_encoding(Encoding::UTF_8)
-      name.force_encoding(Encoding::BINARY) unless name.valid_encoding?
-      name.to_sym
-    end
-
     # A Handle crossing to the guest: its id, its kind and, the first time a payload
     # mentions the kind, the kind's descriptor (encoded [class name, [method, ...]]).
     HandleRef = Struct.new(:id, :kind, :descriptor)
@@ -34,16 +28,6 @@ module Kobako
       def kind = fields["kind"]
       def message = fields["message"]
     end
-
-    FACTORY = MessagePack::Factory.new
-    FACTORY.register_type(SYMBOL_EXT, Symbol, packer: ->(sym) { sym.name.b }, unpacker: symbol_unpacker)
-    # Host -> guest: id, kind and (the first time a payload mentions the kind) its
-    # descriptor; guest -> host: the id alone (a HandleRef without a kind packs that way).
-    FACTORY.register_type(HANDLE_EXT, HandleRef,
-                          packer: ->(ref) { ref.kind ? [ref.id, ref.kind].pack("NN") << (ref.descriptor || "") : [ref.id].pack("N") },
-                          unpacker: ->(bytes) { Codec.resolve_handle(bytes) })
-    FACTORY.register_type(FAULT_EXT, Fault, packer: ->(fault) { FACTORY.dump(fault.fields) },
-                                            unpacker: ->(bytes) { Codec.read_fault(bytes) })
 
     ARRAY_TO_A = Array.instance_method(:to_a)
     HASH_TO_H = Hash.instance_method(:to_h)
@@ -54,58 +38,36 @@ module Kobako
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
     # With `handles`, non-representable leaves become Handles instead of errors.
     def encode(value, handles: nil)
-      value = prepare(value, 0, "value", handles, handles && Set.new)
-      bytes = FACTORY.dump(value)
-      if bytes.bytesize > MAX_PAYLOAD
-        raise UnsupportedValue, "encoded value is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
-      end
-      bytes
+      pack(prepare(value, 0, "value", handles, handles && Set.new))
     end
+
+    # Packs a value that is already prepared (plain values, HandleRefs, Faults) as is.
+    def pack(value) = Runtime.pack(value)
 
     # A fault response (Service call or block result).
     def encode_fault(kind, message, **extra)
-      FACTORY.dump(Fault.new({ "kind" => kind, "message" => message }.merge(extra.transform_keys(&:to_s))))
+      pack(Fault.new({ "kind" => kind, "message" => message }.merge(extra.transform_keys(&:to_s))))
     end
 
-    # Decodes exactly one value from `bytes`; anything malformed raises MalformedPayload.
-    # Handles resolve through `handles`; a Fault is accepted only as the whole value and
-    # only when `faults` is true.
+    # Decodes exactly one value from `bytes`; anything malformed raises MalformedPayload
+    # (every declared length is checked against the bytes that remain before anything is
+    # allocated). Handles resolve through `handles`; a Fault is accepted only as the whole
+    # value and only when `faults` is true.
     def decode(bytes, handles: nil, faults: false)
       return tiny(bytes.getbyte(0)) if bytes.bytesize == 1 && TINY[bytes.getbyte(0)]
-      if bytes.bytesize > MAX_PAYLOAD
-        raise MalformedPayload, "payload is #{bytes.bytesize} bytes, over the #{MAX_PAYLOAD}-byte limit"
-      end
-      # Every declared length is checked against the bytes that follow before msgpack
-      # allocates anything (a header claiming 2^32 elements must not reach it).
-      if (problem = Runtime.check_payload(bytes))
-        raise MalformedPayload, "malformed payload (#{problem})"
-      end
-      state = Thread.current[:kobako_decode] = { handles: handles, faults: 0 }
-      value = begin
-        FACTORY.load(bytes)
-      rescue MessagePack::MalformedFormatError => e
-        raise MalformedPayload, "trailing bytes after the value" if e.message.include?("extra bytes")
 
-        raise
+      found = 0
+      ext = lambda do |type, data|
+        next resolve_handle(data, handles) if type == HANDLE_EXT
+
+        found += 1
+        read_fault(data)
       end
-      if state[:faults].positive? && !(faults && state[:faults] == 1 && Fault === value)
+      value = Runtime.unpack(bytes, ext)
+      if found.positive? && !(faults && found == 1 && Fault === value)
         raise MalformedPayload, "a fault can only be the whole of a response"
       end
       value
-    rescue EOFError
-      raise MalformedPayload, "payload is truncated"
-    rescue MessagePack::StackError
-      raise MalformedPayload, "value nests deeper than #{MAX_DEPTH} levels"
-    rescue MessagePack::UnknownExtTypeError, MessagePack::MalformedFormatError, EncodingError, RangeError => e
-      raise MalformedPayload, "malformed payload (#{e.message})"
-    rescue MalformedPayload, HandleTable::UnknownHandle
-      raise
-    rescue StandardError
-      # Building a Hash calls #hash and #eql? on its keys: a Handle to a BasicObject (or to
-      # an object whose #hash raises) cannot be a key on the host. Host text stays out.
-      raise MalformedPayload, "a Hash key could not be hashed on the host (a Handle to an object without a working #hash)"
-    ensure
-      Thread.current[:kobako_decode] = nil
     end
 
     # One-byte encodings that need no unpacker: fixints, nil, false, true, [] and {}.
@@ -124,21 +86,19 @@ module Kobako
     end
 
     # ext 1 -> the original host object (contract H-2).
-    def resolve_handle(bytes)
-      state = Thread.current[:kobako_decode]
+    def resolve_handle(bytes, handles)
       raise MalformedPayload, "a Handle ext must carry 4 bytes" unless bytes.bytesize == 4
 
       id = bytes.unpack1("N")
-      handles = state && state[:handles]
       raise MalformedPayload, "a Handle (##{id}) cannot appear here" unless handles
 
       handles.fetch(id)
     end
 
+    NO_EXT_INSIDE_FAULT = ->(_type, _data) { raise MalformedPayload, "a fault cannot hold a Handle or another fault" }
+
     def read_fault(bytes)
-      state = Thread.current[:kobako_decode]
-      state[:faults] += 1 if state
-      fields = FACTORY.load(bytes)
+      fields = Runtime.unpack(bytes, NO_EXT_INSIDE_FAULT)
       unless fields.is_a?(Hash) && fields["kind"].is_a?(String) && fields.fetch("message", "").is_a?(String)
         raise MalformedPayload, "a fault must be a map with a String kind"
       end
@@ -188,7 +148,7 @@ module Kobako
     end
 
     # An Array or Hash subclass crosses as a plain copy, made without running any of the
-    # subclass's own methods (msgpack would call its #each).
+    # subclass's own methods (its #each, #to_h or #hash).
     def plain(value, base, copy)
       KERNEL_CLASS.bind_call(value).equal?(base) ? value : copy.bind_call(value)
     end

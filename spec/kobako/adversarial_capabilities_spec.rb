@@ -253,7 +253,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
       "__getobj__" => [], "wipe!" => [], "system" => ["touch #{canary.file}"], "class" => [], "tap" => []
     }
     answers = targets.product(attacks.to_a).map do |target, (name, args)|
-      request = Kobako::Codec::FACTORY.dump([target, name, args, {}, 0])
+      request = Kobako::Codec.pack([target, name, args, {}, 0])
       Kobako::Codec.decode(dispatcher.call(request, 0), handles: handles, faults: true)
     end
     expect(answers.size).to eq(targets.size * attacks.size)

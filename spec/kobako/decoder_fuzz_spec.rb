@@ -10,13 +10,13 @@ RSpec.describe "host decoders under fuzzing" do
 
   # Well-formed encodings to mutate: values, Service requests, block answers, faults.
   def seeds
-    values = [nil, true, 1, -2**63, 2**64 - 1, 1.5, "héllo", "\xFF".b, :sym, [1, [2, [3]]], { "a" => { b: [nil] } },
+    values = [nil, true, 1, -2**63, 2**63 - 1, 1.5, "héllo", "\xFF".b, :sym, [1, [2, [3]]], { "a" => { b: [nil] } },
               Array.new(20) { |i| i }, { 1 => 2, "x" => :y }]
     requests = [["T::Fn", "call", [1], {}, 0], ["T::Fn", "call", [], { k: 1 }, 3],
                 [Kobako::Codec::HandleRef.new(1), "name", [], {}, 0]]
     faults = [Kobako::Codec.encode_fault("error", "x", id: 1), Kobako::Codec.encode_fault("raise", "m", class: "KeyError"),
               Kobako::Codec.encode_fault("break", "")]
-    (values + requests).map { |v| Kobako::Codec::FACTORY.dump(v) } + faults
+    (values + requests).map { |v| Kobako::Codec.pack(v) } + faults
   end
 
   # Headers that claim more than any payload holds, and other classic traps.

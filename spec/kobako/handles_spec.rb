@@ -124,7 +124,7 @@ RSpec.describe Kobako::Sandbox, "Handles" do
 
     it "does not know a Handle id from an earlier invocation" do
       dispatcher = Kobako::Dispatcher.new(Kobako::Services.new.tap(&:seal!), Kobako::HandleTable.new)
-      request = Kobako::Codec::FACTORY.dump([Kobako::Codec::HandleRef.new(1), "greet", [], {}, 0])
+      request = Kobako::Codec.pack([Kobako::Codec::HandleRef.new(1), "greet", [], {}, 0])
       answer = Kobako::Codec.decode(dispatcher.call(request, 0), faults: true)
       expect(answer).to be_a(Kobako::Codec::Fault)
       expect(answer.message).to eq("unknown Handle #1: Handles only live for the invocation that made them")

@@ -88,6 +88,23 @@ impl Writer {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Bytes as a `str`, whatever they hold (the host's UTF-8 and US-ASCII Strings).
+    pub fn str_bytes(&mut self, bytes: &[u8]) {
+        self.str_header(bytes.len());
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes as a `bin` (the host's binary Strings).
+    pub fn bin_bytes(&mut self, bytes: &[u8]) {
+        self.bin_header(bytes.len());
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes as they are, e.g. an ext payload to be wrapped with `wrap_ext`.
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     pub fn symbol(&mut self, name: &[u8]) {
         self.ext_header(EXT_SYMBOL, name.len());
         self.buf.extend_from_slice(name);

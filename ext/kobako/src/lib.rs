@@ -13,6 +13,7 @@ mod limits;
 mod module_cache;
 mod preinit;
 mod prepared_image;
+mod ruby_codec;
 mod ruby_errors;
 mod runtime;
 mod snapshot;
@@ -29,6 +30,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     // lookup racing on several threads could deadlock on the GVL (contract T-3), and one
     // interrupted by Thread#kill would panic inside magnus.
     ruby_errors::force(ruby);
+    ruby_codec::force(ruby);
     let _ = <runtime::Runtime as magnus::TypedData>::class(ruby);
     let _ = <snapshot::Snapshot as magnus::TypedData>::class(ruby);
     Ok(())

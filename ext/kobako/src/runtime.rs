@@ -164,15 +164,6 @@ impl Runtime {
     }
 }
 
-/// `Kobako::Runtime.check_payload(bytes)`: nil when `bytes` is one well-formed value that
-/// the Ruby codec may decode (every length backed by the bytes that follow, at most 128
-/// containers deep, only kobako's ext types), else why not. Runs before any decoder, so a
-/// payload claiming billions of elements is refused before anything is allocated.
-fn check_payload(bytes: RString) -> Option<String> {
-    // SAFETY: the slice is read and dropped before any Ruby code runs.
-    kobako_guest::reader::check(unsafe { bytes.as_slice() }, crate::guest_memory::MAX_DEPTH).err().map(|e| e.to_string())
-}
-
 pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
@@ -185,7 +176,8 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
         function!(dispatch::yield_to_active_invocation, 2),
     )?;
     class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
-    class.define_singleton_method("check_payload", function!(check_payload, 1))?;
     class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;
+    class.define_singleton_method("pack", function!(crate::ruby_codec::pack, 1))?;
+    class.define_singleton_method("unpack", function!(crate::ruby_codec::unpack, 2))?;
     Ok(())
 }
