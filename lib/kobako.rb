@@ -5,9 +5,12 @@ require_relative "kobako/errors"
 require_relative "kobako/usage"
 require_relative "kobako/codec"
 
-# The extension looks up the error and Codec classes above when it loads.
+# The extension looks up the error and Codec classes above when it loads. A build for this
+# Ruby's minor version (lib/kobako/3.3/kobako.so: CI's second Ruby, or a platform gem that
+# carries several) comes first; a build next to this file otherwise.
 begin
-  require_relative "kobako/kobako"
+  versioned = File.join(__dir__, "kobako", RUBY_VERSION[/\A\d+\.\d+/], "kobako.so")
+  require(File.exist?(versioned) ? versioned.delete_suffix(".so") : File.join(__dir__, "kobako", "kobako"))
 rescue LoadError => e
   raise LoadError, "kobako's native extension is not built (#{e.message}): run bin/setup or `rake compile`"
 end
