@@ -2,6 +2,8 @@
 # operations; fails on the first wrong answer.
 require_relative "workload_ops"
 
+$stdout.sync = true
+
 total = Integer(ENV.fetch("SOAK_INVOCATIONS", "1000000"))
 threads = 4
 per_thread = total / threads

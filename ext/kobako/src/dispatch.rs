@@ -160,15 +160,15 @@ fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime:
     caller.data_mut().gvl_released = released;
     caller.data_mut().depth -= 1;
 
-    if caller.data().abort.is_some() {
-        return Err(Aborted.into());
-    }
     let bytes = match result {
-        Ok(bytes) => bytes,
+        // What Ruby is unwinding with (an exception that is not a StandardError, a throw,
+        // Thread#kill) wins over a trap recorded on the way: it must reach the caller.
         Err(DispatchError::Ruby(err)) => {
             caller.data_mut().abort = Some(Abort::ruby(err));
             return Err(Aborted.into());
         }
+        _ if caller.data().abort.is_some() => return Err(Aborted.into()),
+        Ok(bytes) => bytes,
         Err(DispatchError::NoRuby) => return Err(DispatchFault("Ruby is not available on this thread".into()).into()),
     };
     place_in_guest(&mut caller, &bytes)
@@ -212,7 +212,20 @@ pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> 
     if let Some(abort) = &caller.data().abort {
         return Err(abort.to_error(ruby));
     }
-    match run_block(caller, &request) {
+    // Under `gvl: :release` the block runs without the GVL too, so a long block neither
+    // stalls other threads nor ignores Thread#kill (the unblock function stops it).
+    let result = if caller.data().release_mode {
+        let stop = caller.data().stop.clone();
+        crate::gvl::without_gvl(&stop, |released| {
+            caller.data_mut().gvl_released = released;
+            let result = run_block(caller, &request);
+            caller.data_mut().gvl_released = false;
+            result
+        })
+    } else {
+        run_block(caller, &request)
+    };
+    match result {
         Ok(answer) => Ok(ruby.str_from_slice(&answer)),
         Err(err) => {
             if caller.data().abort.is_none() {

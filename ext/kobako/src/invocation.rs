@@ -50,6 +50,9 @@ pub struct Invocation {
     pub dispatches: u64,
     /// The guest is running without the GVL (`gvl: :release`); a Service call takes it back.
     pub gvl_released: bool,
+    /// The Sandbox runs guest code without the GVL (`gvl: :release`), blocks a Service
+    /// yields to included.
+    pub release_mode: bool,
     /// Set by Ruby's unblock function: stop at the next epoch check.
     pub stop: Arc<AtomicBool>,
     deadline: Option<Instant>,
@@ -84,6 +87,7 @@ impl Invocation {
             abort: None,
             dispatches: 0,
             gvl_released: false,
+            release_mode: false,
             stop: Arc::new(AtomicBool::new(false)),
             deadline: None,
             rng: rng_seed,
@@ -159,6 +163,7 @@ pub fn invoke(
     let engine = module.pre.module().engine();
     let mut invocation = Invocation::for_module(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
+    invocation.release_mode = release_gvl;
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
     store.data_mut().deadline = limits.timeout.and_then(|t| started.checked_add(t));
