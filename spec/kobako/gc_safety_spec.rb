@@ -61,7 +61,7 @@ RSpec.describe Kobako::Sandbox, "GC safety" do
   it "survives GC.verify_compaction_references around an eval" do
     sandbox = described_class.new
     sandbox.eval("1")
-    GC.verify_compaction_references(toward: :empty, double_heap: true)
+    GC.verify_compaction_references(toward: :empty, **VERIFY_COMPACTION_GROWTH)
     expect(sandbox.eval("'still ' + 'here'")).to eq("still here")
     expect(sandbox.usage.wall_time).to be > 0
   end
@@ -78,7 +78,7 @@ RSpec.describe Kobako::Sandbox, "GC safety" do
           value
         end
         def verify(value)
-          GC.verify_compaction_references(toward: :empty, double_heap: true)
+          GC.verify_compaction_references(toward: :empty, **VERIFY_COMPACTION_GROWTH)
           value
         end
         def fail = raise(KeyError, "gone")

@@ -3,6 +3,8 @@
 require "kobako"
 require "stringio"
 
+VERIFY_COMPACTION_GROWTH = (RUBY_VERSION >= "3.2" ? { expand_heap: true } : { double_heap: true }).freeze
+
 module Stress
   module_function
 
@@ -110,7 +112,7 @@ module Stress
     compactor = Thread.new do
       until stop
         GC.compact
-        GC.verify_compaction_references(toward: :empty, double_heap: true) if rand < 0.05
+        GC.verify_compaction_references(toward: :empty, **VERIFY_COMPACTION_GROWTH) if rand < 0.05
         sleep 0.001
       end
     end
