@@ -117,6 +117,14 @@ handle_kind(mrb_state *mrb, uint32_t id)
   return mrb_ary_ref(mrb, kinds, mrb_integer(kind));
 }
 
+/* The class name the host exposed for a Handle's kind. */
+static mrb_value
+handle_class_name(mrb_state *mrb, uint32_t id)
+{
+  mrb_value kind = handle_kind(mrb, id);
+  return mrb_array_p(kind) ? RARRAY_PTR(kind)[0] : mrb_str_new_lit(mrb, "(unknown)");
+}
+
 mrb_value
 kobako_proxy_methods(mrb_state *mrb, mrb_value proxy)
 {
@@ -140,11 +148,8 @@ kobako_proxy_label(mrb_state *mrb, mrb_value proxy)
   switch (kobako_proxy_kind(mrb, proxy, &id)) {
   case KOBAKO_PROXY_SERVICE:
     return kobako_service_path(mrb, id);
-  case KOBAKO_PROXY_HANDLE: {
-    mrb_value kind = handle_kind(mrb, id);
-    mrb_value name = mrb_array_p(kind) ? RARRAY_PTR(kind)[0] : mrb_str_new_lit(mrb, "(unknown)");
-    return mrb_format(mrb, "%v (Handle #%d)", name, (int)id);
-  }
+  case KOBAKO_PROXY_HANDLE:
+    return mrb_format(mrb, "%v (Handle #%d)", handle_class_name(mrb, id), (int)id);
   default:
     return mrb_str_new_lit(mrb, "(not a proxy)");
   }
@@ -192,11 +197,8 @@ describe(mrb_state *mrb, mrb_value self)
 {
   uint32_t id = 0;
   switch (kobako_proxy_kind(mrb, self, &id)) {
-  case KOBAKO_PROXY_HANDLE: {
-    mrb_value kind = handle_kind(mrb, id);
-    mrb_value name = mrb_array_p(kind) ? RARRAY_PTR(kind)[0] : mrb_str_new_lit(mrb, "(unknown)");
-    return mrb_format(mrb, "#<Kobako::Handle %v>", name);
-  }
+  case KOBAKO_PROXY_HANDLE:
+    return mrb_format(mrb, "#<Kobako::Handle %v>", handle_class_name(mrb, id));
   case KOBAKO_PROXY_SERVICE:
     return mrb_format(mrb, "#<Kobako::Service %v>", kobako_service_path(mrb, id));
   default:
