@@ -8,7 +8,11 @@ module KobakoBuild
   MRUBY_SHA256 = "53088367e3d7657eb722ddfacb938f74aed1f8538b3717fe0b6eb8f58402af65"
   CACHE_DIR = ENV.fetch("KOBAKO_CACHE_DIR", File.join(Dir.home, ".cache", "kobako"))
   TARBALL = File.join(CACHE_DIR, "src", "mruby_#{MRUBY_VERSION}.orig.tar.gz")
+  ONIG_VERSION = "6.9.9"
+  ONIG_SHA256 = "001aa1202e78448f4c0bf1a48c76e556876b36f16d92ce3207eccfd61d99f2a0"
+  ONIG_TARBALL = File.join(CACHE_DIR, "src", "libonig_#{ONIG_VERSION}.orig.tar.gz")
   BUILD_DIR = File.join(ROOT, "build")
+  ONIG_SRC = File.join(BUILD_DIR, "oniguruma-#{ONIG_VERSION}")
   TOOLS_DIR = File.join(BUILD_DIR, "tools")
   MRUBY_SRC = File.join(BUILD_DIR, "mruby-#{MRUBY_VERSION}")
   MRUBY_BUILD = File.join(BUILD_DIR, "mruby")

@@ -1,6 +1,7 @@
 # Builds the guest module data/kobako.wasm:
 #   guest:tools   cc/ar wrappers around zig (clang 22 + wasi-libc, from PyPI's ziglang)
 #   guest:source  the pinned mruby source, checked against its sha256, with our fixes applied
+#   guest:onig    the pinned Oniguruma source (the Regexp engine), checked against its sha256
 #   guest:mruby   host mrbc + wasm32 libmruby.a (with the kobako mrbgem)
 #   guest:wasm    the Rust guest crate linked with libmruby.a -> data/kobako.wasm
 #   guest:check   the module imports only WASI p1 and env.__kobako_dispatch, exports the ABI
@@ -43,18 +44,35 @@ namespace :guest do
     File.write(stamp, stamp_text)
   end
 
+  desc "Unpack the pinned Oniguruma #{KobakoBuild::ONIG_VERSION} source"
+  task :onig do
+    stamp = File.join(KobakoBuild::ONIG_SRC, ".kobako-sha256")
+    next if File.exist?(stamp) && File.read(stamp) == KobakoBuild::ONIG_SHA256
+
+    tarball = KobakoBuild::ONIG_TARBALL
+    abort "#{tarball} is missing: run bin/setup to fetch the Oniguruma source" unless File.exist?(tarball)
+    actual = Digest::SHA256.file(tarball).hexdigest
+    abort "#{tarball} has sha256 #{actual}, expected #{KobakoBuild::ONIG_SHA256}" unless actual == KobakoBuild::ONIG_SHA256
+    FileUtils.rm_rf(KobakoBuild::ONIG_SRC)
+    FileUtils.mkdir_p(KobakoBuild::BUILD_DIR)
+    sh "tar", "xzf", tarball, "-C", KobakoBuild::BUILD_DIR
+    File.write(stamp, KobakoBuild::ONIG_SHA256)
+  end
+
   desc "Build host mrbc and the wasm32 libmruby.a"
-  task mruby: %i[tools source] do
+  task mruby: %i[tools source onig] do
     lib = File.join(KobakoBuild::MRUBY_LIB_DIR, "libmruby.a")
     inputs = KobakoBuild.newest_mtime([File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mruby_patches.rb"),
-                                       File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*")])
+                                       File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*"),
+                                       File.join(KobakoBuild::GUEST_DIR, "regexp", "**", "*")])
     next if File.exist?(lib) && File.exist?(KobakoBuild::HOST_MRBC) && File.mtime(lib) >= inputs
 
     env = {
       "MRUBY_CONFIG" => File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
       "MRUBY_BUILD_DIR" => KobakoBuild::MRUBY_BUILD,
       "KOBAKO_TOOLS_DIR" => KobakoBuild::TOOLS_DIR,
+      "KOBAKO_ONIG_SRC" => KobakoBuild::ONIG_SRC,
       "PATH" => ENV.fetch("PATH").split(":").reject { |d| File.executable?(File.join(d, "wasm-opt")) }.join(":")
     }
     Dir.chdir(KobakoBuild::MRUBY_SRC) { sh env, "rake", "-j#{Etc.nprocessors}", "all" }

@@ -46,4 +46,5 @@ MRuby::CrossBuild.new("wasm32-wasi") do |conf|
     mruby-time mruby-random
   ].each { |name| conf.gem core: name }
   conf.gem File.expand_path("mrbgem", __dir__)
+  conf.gem File.expand_path("regexp", __dir__)
 end
