@@ -197,8 +197,13 @@ class MatchData
     return to_a[index] if index.is_a?(Range)
 
     if index.is_a?(Integer)
-      index += size if index.negative?
-      return nil if index.negative? || index >= size
+      # As in CRuby, a negative index counts groups from the end and never reaches the
+      # whole match.
+      if index.negative?
+        index += size
+        return nil if index <= 0
+      end
+      return nil if index >= size
     end
     __group(__group_index(index))
   end
