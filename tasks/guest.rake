@@ -65,7 +65,8 @@ namespace :guest do
     inputs = KobakoBuild.newest_mtime([File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mruby_patches.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*"),
-                                       File.join(KobakoBuild::GUEST_DIR, "regexp", "**", "*")])
+                                       File.join(KobakoBuild::GUEST_DIR, "regexp", "**", "*"),
+                                       File.join(KobakoBuild::GUEST_DIR, "stdlib", "**", "*")])
     next if File.exist?(lib) && File.exist?(KobakoBuild::HOST_MRBC) && File.mtime(lib) >= inputs
 
     env = {

@@ -47,4 +47,5 @@ MRuby::CrossBuild.new("wasm32-wasi") do |conf|
   ].each { |name| conf.gem core: name }
   conf.gem File.expand_path("mrbgem", __dir__)
   conf.gem File.expand_path("regexp", __dir__)
+  conf.gem File.expand_path("stdlib", __dir__)
 end

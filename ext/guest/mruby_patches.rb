@@ -135,6 +135,45 @@ module KobakoMrubyPatches
         \      L_RAISE:
       C
     },
+    # `$!` is the exception being handled, as in CRuby (mruby had no such global), so
+    # `rescue $!`, `$!.message` and a bare `raise` inside a rescue work.
+    {
+      file: "src/vm.c",
+      why: "set $! when a rescue or ensure clause takes the exception",
+      from: <<~C,
+        \        mrb->exc = NULL;
+        \      }
+        \      regs[a] = exc;
+        \      NEXT;
+        \    }
+        \    CASE(OP_RESCUE, BB) {
+      C
+      to: <<~C
+        \        mrb->exc = NULL;
+        \      }
+        \      regs[a] = exc;
+        \      if (mrb_type(exc) == MRB_TT_EXCEPTION) mrb_gv_set(mrb, mrb_intern_lit(mrb, "$!"), exc); /* kobako */
+        \      NEXT;
+        \    }
+        \    CASE(OP_RESCUE, BB) {
+      C
+    },
+    {
+      file: "src/kernel.c",
+      why: "a bare `raise` re-raises the exception being handled ($!), as in CRuby",
+      from: <<~C,
+        \  case 0:
+        \    mrb_raise(mrb, E_RUNTIME_ERROR, "");
+        \    break;
+      C
+      to: <<~C
+        \  case 0:
+        \    exc = mrb_gv_get(mrb, mrb_intern_lit(mrb, "$!")); /* kobako */
+        \    if (mrb_type(exc) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, exc);
+        \    mrb_raise(mrb, E_RUNTIME_ERROR, "unhandled exception");
+        \    break;
+      C
+    },
     # CRuby assigns the named groups of a regexp literal (without interpolation) on the
     # left of =~ to local variables; mruby's parser did not know named groups.
     {

@@ -1,0 +1,197 @@
+# Time as CRuby has it, on mruby's Time: strftime, fractional seconds, fixed UTC offsets
+# (from Time.parse("...+09:00"), getlocal("+09:00")), iso8601/xmlschema, and after
+# `require "time"` Time.parse, Time.iso8601 and Time.strptime. The sandbox's local time
+# zone is UTC, and Time.now is its frozen clock.
+class Time
+  class << self
+    alias __mruby_gm gm
+    alias __mruby_local local
+
+    # Fractional seconds are kept (mruby drops them).
+    def gm(year, mon = 1, day = 1, hour = 0, min = 0, sec = 0, usec = 0)
+      mon = __month(mon)
+      whole = sec.to_i
+      t = __mruby_gm(year, mon, day, hour, min, whole, usec.to_i)
+      sec.is_a?(Integer) ? t : t + (sec - whole)
+    end
+    alias utc gm
+
+    def local(year, mon = 1, day = 1, hour = 0, min = 0, sec = 0, usec = 0)
+      mon = __month(mon)
+      whole = sec.to_i
+      t = __mruby_local(year, mon, day, hour, min, whole, usec.to_i)
+      sec.is_a?(Integer) ? t : t + (sec - whole)
+    end
+    alias mktime local
+
+    def __month(mon)
+      return mon unless mon.is_a?(String)
+
+      Kobako::Strftime::MONTHS.index { |m| m[0, 3].casecmp?(mon[0, 3]) }&.+(1) || mon.to_i
+    end
+
+    # "+09:00", "-0500", "Z", "UTC", or seconds.
+    def __offset_seconds(zone)
+      case zone
+      when Integer then zone
+      when nil then 0
+      else
+        z = zone.to_s
+        return 0 if %w[Z UTC GMT z utc gmt].include?(z)
+
+        m = z.match(/\A([+-])(\d\d):?(\d\d)(?::?(\d\d))?\z/)
+        raise ArgumentError, "\"+HH:MM\", \"-HH:MM\", \"UTC\" or \"A\"..\"I\",\"K\"..\"Z\" expected for utc_offset: #{z}" unless m
+
+        s = (m[2].to_i * 3600) + (m[3].to_i * 60) + m[4].to_i
+        m[1] == "-" ? -s : s
+      end
+    end
+
+    # Time.parse (require "time"): dates and times in the common formats, with an optional
+    # zone; what the string leaves out comes from `now` (today at midnight).
+    def parse(str, now = nil)
+      str = str.to_s
+      d = Kobako::DateParse.parse(str, true)
+      raise ArgumentError, "no time information in #{str.inspect}" if d.empty?
+
+      now ||= Time.now
+      year = d[:year] || now.year
+      mon = d[:mon] || (d[:year] ? 1 : now.mon)
+      day = d[:mday] || (d[:year] || d[:mon] ? 1 : now.day)
+      __from_parts(year, mon, day, d[:hour] || 0, d[:min] || 0, d[:sec] || 0, d[:sec_fraction] || 0, d[:offset])
+    end
+
+    def iso8601(str)
+      m = str.to_s.match(/\A\s*(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)\s*\z/i)
+      raise ArgumentError, "invalid xmlschema format: #{str.inspect}" unless m
+
+      frac = m[7] ? m[7][1..].to_i.quo(10**(m[7].size - 1)) : 0
+      __from_parts(m[1].to_i, m[2].to_i, m[3].to_i, m[4].to_i, m[5].to_i, m[6].to_i, frac, m[8].upcase == "Z" ? 0 : m[8])
+    end
+    alias xmlschema iso8601
+
+    def strptime(str, fmt, now = nil)
+      d = Kobako::DateParse.strptime(str.to_s, fmt)
+      raise ArgumentError, "invalid date or strptime format - `#{str}' `#{fmt}'" unless d
+
+      return at(d[:seconds]) if d[:seconds]
+
+      now ||= Time.now
+      year = d[:year] || now.year
+      mon = d[:mon] || (d[:year] ? 1 : now.mon)
+      day = d[:mday] || (d[:year] || d[:mon] ? 1 : now.day)
+      __from_parts(year, mon, day, d[:hour] || 0, d[:min] || 0, d[:sec] || 0, d[:sec_fraction] || 0, d[:offset])
+    end
+
+    def __from_parts(year, mon, day, hour, min, sec, frac, zone)
+      base = gm(year, mon, day, hour, min, sec)
+      base += frac unless frac.zero?
+      return base.getlocal if zone.nil?
+
+      offset = __offset_seconds(zone)
+      shifted = base - offset
+      zone.to_s =~ /\A(Z|UTC|GMT)\z/i ? shifted : shifted.__with_offset(offset)
+    end
+  end
+
+  alias __utc_year year
+  alias __utc_mon mon
+  alias __utc_mday mday
+  alias __utc_hour hour
+  alias __utc_min min
+  alias __utc_sec sec
+  alias __utc_wday wday
+  alias __utc_yday yday
+  alias __utc_zone zone
+  alias __utc_to_s to_s
+  alias __utc_p utc?
+  alias __mruby_localtime localtime
+  alias __mruby_getlocal getlocal
+  alias __mruby_plus +
+  alias __mruby_minus -
+
+  # This Time seen at `offset` seconds east of UTC (a copy).
+  def __with_offset(offset)
+    t = Time.at(to_i).utc.__mruby_plus(to_f - to_i)
+    t.instance_variable_set(:@__offset, offset)
+    t.instance_variable_set(:@__shifted, Time.at(to_i + offset).utc)
+    t
+  end
+
+  def __shifted = @__shifted || self
+
+  def year = @__offset ? @__shifted.__utc_year : __utc_year
+  def mon = @__offset ? @__shifted.__utc_mon : __utc_mon
+  alias month mon
+  def mday = @__offset ? @__shifted.__utc_mday : __utc_mday
+  alias day mday
+  def hour = @__offset ? @__shifted.__utc_hour : __utc_hour
+  def min = @__offset ? @__shifted.__utc_min : __utc_min
+  def sec = @__offset ? @__shifted.__utc_sec : __utc_sec
+  def wday = @__offset ? @__shifted.__utc_wday : __utc_wday
+  def yday = @__offset ? @__shifted.__utc_yday : __utc_yday
+  def utc? = @__offset ? false : __utc_p
+  alias gmt? utc?
+
+  # Seconds east of UTC: the fixed offset, else 0 (the sandbox's zone is UTC).
+  def utc_offset = @__offset || 0
+  alias gmt_offset utc_offset
+  alias gmtoff utc_offset
+
+  # The sandbox's zone is UTC; a Time at a fixed offset has no zone name, as in CRuby.
+  def zone = @__offset ? nil : "UTC"
+
+  def nsec = usec * 1000
+  def subsec = Rational(usec, 1_000_000)
+
+  def localtime(offset = nil)
+    return __mruby_localtime if offset.nil?
+
+    __with_offset(Time.__offset_seconds(offset))
+  end
+
+  def getlocal(offset = nil)
+    return Time.at(to_i).__mruby_plus(to_f - to_i).__mruby_localtime if offset.nil?
+
+    __with_offset(Time.__offset_seconds(offset))
+  end
+
+  def +(other)
+    t = __mruby_plus(other)
+    @__offset ? t.utc.__with_offset(@__offset) : t
+  end
+
+  def -(other)
+    return __mruby_minus(other) if other.is_a?(Time)
+
+    t = __mruby_minus(other)
+    @__offset ? t.utc.__with_offset(@__offset) : t
+  end
+
+  def strftime(fmt) = Kobako::Strftime.format(self, fmt.to_s)
+
+  def to_s
+    return strftime("%Y-%m-%d %H:%M:%S %z") if @__offset
+    utc? ? strftime("%Y-%m-%d %H:%M:%S UTC") : strftime("%Y-%m-%d %H:%M:%S %z")
+  end
+
+  def inspect
+    frac = usec.zero? ? "" : ".#{usec.to_s.rjust(6, '0').sub(/0+\z/, '')}"
+    utc? ? strftime("%Y-%m-%d %H:%M:%S#{frac} UTC") : strftime("%Y-%m-%d %H:%M:%S#{frac} %z")
+  end
+
+  def iso8601(digits = 0)
+    frac = digits.positive? ? ".#{strftime("%#{digits}N")}" : ""
+    strftime("%Y-%m-%dT%H:%M:%S#{frac}") + (utc? ? "Z" : strftime("%:z"))
+  end
+  alias xmlschema iso8601
+
+  def httpdate = getutc.strftime("%a, %d %b %Y %H:%M:%S GMT")
+  def rfc2822 = strftime("%a, %d %b %Y %H:%M:%S ") + (utc? ? "-0000" : strftime("%z"))
+  alias rfc822 rfc2822
+
+  def to_a = [sec, min, hour, day, mon, year, wday, yday, false, zone]
+  def round(digits = 0) = digits.zero? && usec >= 500_000 ? self + (1 - to_f + to_i) : self
+
+  def to_time = self
+end
