@@ -135,6 +135,86 @@ module KobakoMrubyPatches
         \      L_RAISE:
       C
     },
+    # Float#to_s (and inspect, and interpolation) print the shortest digits that read back
+    # as the same Float, in CRuby's fixed or exponent form; mruby printed 15 significant
+    # digits, so 3.141592653589793 came out as 3.14159265358979.
+    {
+      file: "src/numeric.c",
+      why: "Float#to_s gives CRuby's shortest round-trip representation",
+      from: <<~C,
+        \  mrb_format_float(mrb_float(flo), buf, sizeof(buf), 'g', prec, '\\0');
+        \  for (char *p = buf; *p; p++) {
+      C
+      to: <<~C
+        \  (void)prec;
+        \  if (!fmt) return kobako_float_shortest(mrb, mrb_float(flo)); /* kobako */
+        \  mrb_format_float(mrb_float(flo), buf, sizeof(buf), 'g', prec, '\\0');
+        \  for (char *p = buf; *p; p++) {
+      C
+    },
+    {
+      file: "src/numeric.c",
+      why: "the shortest round-trip formatter used by the previous patch",
+      from: <<~C,
+        /* the argument `fmt` is no longer used; you can pass `NULL` */
+        mrb_value
+        mrb_float_to_str(mrb_state *mrb, mrb_value flo, const char *fmt)
+      C
+      to: <<~C
+        /* kobako: CRuby's Float#to_s. The fewest significant digits (1..17) that strtod
+         * reads back as the same double; then fixed notation when the decimal point falls
+         * within 16 digits (15, or 16 with a fraction) or no more than 3 zeros after it,
+         * else d.ddde+XX. */
+        static mrb_value
+        kobako_float_shortest(mrb_state *mrb, double f)
+        {
+          char buf[48], digits[24], out[64];
+          int prec, ndig = 0, exp10, decpt, pos = 0;
+          if (f == 0.0) return mrb_str_new_cstr(mrb, signbit(f) ? "-0.0" : "0.0");
+          for (prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof(buf), "%.*e", prec - 1, f);
+            if (strtod(buf, NULL) == f) break;
+          }
+          const char *q = buf;
+          if (*q == '-') { out[pos++] = '-'; q++; }
+          for (; *q && *q != 'e'; q++) if (*q != '.') digits[ndig++] = *q;
+          while (ndig > 1 && digits[ndig - 1] == '0') ndig--;
+          exp10 = atoi(q + 1);
+          decpt = exp10 + 1;
+          if ((decpt > 0 && (decpt <= 15 || (decpt == 16 && ndig > 16))) || (decpt <= 0 && decpt > -4)) {
+            if (decpt <= 0) {
+              out[pos++] = '0'; out[pos++] = '.';
+              for (int i = 0; i < -decpt; i++) out[pos++] = '0';
+              for (int i = 0; i < ndig; i++) out[pos++] = digits[i];
+            }
+            else {
+              for (int i = 0; i < decpt; i++) out[pos++] = i < ndig ? digits[i] : '0';
+              out[pos++] = '.';
+              if (ndig > decpt) for (int i = decpt; i < ndig; i++) out[pos++] = digits[i];
+              else out[pos++] = '0';
+            }
+            out[pos] = '\\0';
+          }
+          else {
+            out[pos++] = digits[0]; out[pos++] = '.';
+            if (ndig > 1) for (int i = 1; i < ndig; i++) out[pos++] = digits[i];
+            else out[pos++] = '0';
+            snprintf(out + pos, sizeof(out) - pos, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+          }
+          return mrb_str_new_cstr(mrb, out);
+        }
+
+        /* the argument `fmt` is no longer used; you can pass `NULL` */
+        mrb_value
+        mrb_float_to_str(mrb_state *mrb, mrb_value flo, const char *fmt)
+      C
+    },
+    {
+      file: "src/numeric.c",
+      why: "headers the shortest-float formatter needs",
+      from: "#include <string.h>\n",
+      to: "#include <string.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <math.h>\n"
+    },
     # `$!` is the exception being handled, as in CRuby (mruby had no such global), so
     # `rescue $!`, `$!.message` and a bare `raise` inside a rescue work.
     {

@@ -28,8 +28,8 @@ module Differential
         value = TOPLEVEL_BINDING.dup.eval(code, "(eval)", 1)
         Kobako::Codec.encode(value) # the sandbox could not return anything else either
         Observation.new(:value, value, out.string)
-      rescue Kobako::Codec::UnsupportedValue => e
-        Observation.new(:error, "unsupported value (#{e.message[0, 80]})", out.string)
+      rescue Kobako::Codec::UnsupportedValue
+        Observation.new(:error, "unsupported value", out.string)
       rescue Exception => e # rubocop:disable Lint/RescueException -- what the snippet raised is the observation
         Observation.new(:error, e.class.name, out.string)
       end
@@ -48,7 +48,9 @@ module Differential
     value = sandbox.eval(code)
     Observation.new(:value, value, sandbox.stdout)
   rescue Kobako::SandboxError => e
-    name = e.message.include?("is not a supported sandbox value type") ? "unsupported value" : e.klass
+    unsupported = e.message.include?("is not a supported sandbox value type") ||
+                  e.message.include?("out of the 64-bit range a sandbox value can carry")
+    name = unsupported ? "unsupported value" : e.klass
     Observation.new(:error, name, sandbox.stdout)
   rescue Kobako::Error => e
     Observation.new(:error, e.class.name, sandbox.stdout)

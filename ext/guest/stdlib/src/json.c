@@ -199,7 +199,8 @@ parse_number(struct parser *ps)
   ps->p = q;
   mrb_value text = mrb_str_new(mrb, s, q - s);
   if (is_float) return mrb_float_value(mrb, strtod(RSTRING_CSTR(mrb, text), NULL));
-  return mrb_str_to_integer(mrb, text, 10, TRUE);
+  /* String#to_i: it grows into a bigint where the digits need one. */
+  return mrb_funcall_id(mrb, text, MRB_SYM(to_i), 0);
 }
 
 static mrb_value parse_value(struct parser *ps, mrb_int depth);
