@@ -215,6 +215,37 @@ module KobakoMrubyPatches
       from: "#include <string.h>\n",
       to: "#include <string.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <math.h>\n"
     },
+    # sprintf's %f/%e/%g rounded with an approximate formatter (format("%.2f", 42.125) gave
+    # "42.13"); libc's conversion is exact and rounds half to even, as CRuby's does.
+    {
+      file: "mrbgems/mruby-sprintf/src/sprintf.c",
+      why: "format/sprintf/String#% convert floats exactly, as CRuby does",
+      from: "  int len = mrb_format_float(f, buf, buf_size, fmt, prec, sign);\n",
+      to: <<~C
+        \  if (!isinf(f) && !isnan(f)) { /* kobako: libc's exactly rounded conversion, flags and all */
+        \    char spec[32];
+        \    int n = 0;
+        \    spec[n++] = '%';
+        \    if (left_align) spec[n++] = '-';
+        \    if (sign) spec[n++] = sign;
+        \    if (zero_pad && !left_align) spec[n++] = '0';
+        \    if ((uint8_t)fmt & 0x80) spec[n++] = '#';
+        \    if (width > 0) n += snprintf(spec + n, sizeof(spec) - n, "%d", width);
+        \    if (prec >= 0) n += snprintf(spec + n, sizeof(spec) - n, ".%d", prec);
+        \    spec[n++] = (char)(fmt & 0x7f);
+        \    spec[n] = '\\0';
+        \    int out = snprintf(buf, buf_size, spec, (double)f);
+        \    return out >= (int)buf_size ? (int)buf_size - 1 : out;
+        \  }
+        \  int len = mrb_format_float(f, buf, buf_size, fmt, prec, sign);
+      C
+    },
+    {
+      file: "mrbgems/mruby-sprintf/src/sprintf.c",
+      why: "headers the exact float conversion needs",
+      from: "#include <ctype.h>\n",
+      to: "#include <ctype.h>\n#include <stdio.h>\n#include <stdint.h>\n#include <math.h>\n"
+    },
     # `$!` is the exception being handled, as in CRuby (mruby had no such global), so
     # `rescue $!`, `$!.message` and a bare `raise` inside a rescue work.
     {

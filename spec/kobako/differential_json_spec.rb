@@ -14,13 +14,14 @@ RSpec.describe "JSON against CRuby (differential)" do
 
   it "follows json 2.7 (Ruby 3.3) where 2.6 differs: empty containers in pretty output, script_safe" do
     sandbox = Kobako::Sandbox.new
-    expect(sandbox.eval('JSON.pretty_generate("a" => {}, "b" => [])')).to eq(%({\n  "a": {},\n  "b": []\n}))
-    expect(sandbox.eval('JSON.generate("\u2028 /", script_safe: true)')).to eq('"\u2028 \/"')
+    expect(sandbox.eval('require "json"; JSON.pretty_generate("a" => {}, "b" => [])')).to eq(%({\n  "a": {},\n  "b": []\n}))
+    expect(sandbox.eval('require "json"; JSON.generate("\u2028 /", script_safe: true)')).to eq('"\u2028 \/"')
   end
 
   it "parses and generates 100 KB documents inside the caps" do
     sandbox = Kobako::Sandbox.new(timeout: 5, memory_limit: 16 << 20)
     expect(sandbox.eval(<<~RUBY)).to eq([2_000, true])
+      require "json"
       doc = JSON.generate((1..2_000).map { |i| { "id" => i, "name" => "item \#{i}", "tags" => %w[a b], "price" => i * 1.25 } })
       back = JSON.parse(doc)
       [back.size, JSON.generate(back) == doc && doc.bytesize > 100_000]

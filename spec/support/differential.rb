@@ -26,8 +26,9 @@ module Differential
       $stdout = out
       observation = begin
         value = TOPLEVEL_BINDING.dup.eval(code, "(eval)", 1)
-        Kobako::Codec.encode(value) # the sandbox could not return anything else either
-        Observation.new(:value, value, out.string)
+        # What crosses back from the sandbox is the value as the codec carries it (a plain
+        # Hash without its default proc, say), so compare that.
+        Observation.new(:value, Kobako::Codec.decode(Kobako::Codec.encode(value)), out.string)
       rescue Kobako::Codec::UnsupportedValue
         Observation.new(:error, "unsupported value", out.string)
       rescue Exception => e # rubocop:disable Lint/RescueException -- what the snippet raised is the observation

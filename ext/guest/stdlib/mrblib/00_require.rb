@@ -4,12 +4,15 @@ class LoadError < ScriptError
 end
 
 # Kernel#require, #require_relative and #load for a sandbox: the libraries the guest
-# carries can be required (true the first time, false after, as in CRuby); nothing else,
-# and nothing ever reads a file.
+# carries (lib/, as bytecode) can be required, true the first time and false after, as in
+# CRuby; nothing else, and nothing ever reads a file.
 module Kernel
-  KOBAKO_LIBRARIES = %w[
-    json set date time base64 csv bigdecimal bigdecimal/util securerandom
-  ].freeze
+  # What each feature loads (lib/*.rb, in order). "set" is already part of the guest.
+  KOBAKO_LIBRARIES = {
+    "json" => %w[json], "set" => [], "date" => %w[date_parse date], "time" => %w[date_parse date time],
+    "base64" => %w[base64], "csv" => %w[csv], "bigdecimal" => %w[bigdecimal],
+    "bigdecimal/util" => %w[bigdecimal bigdecimal_util], "securerandom" => %w[securerandom]
+  }.freeze
   KOBAKO_ALIASES = { "json/ext" => "json", "json/pure" => "json", "bigdecimal.so" => "bigdecimal" }.freeze
 
   def require(name)
@@ -18,12 +21,19 @@ module Kernel
     return false if loaded.include?(feature)
 
     loaded << feature
+    files = ($__kobako_files ||= [])
+    KOBAKO_LIBRARIES.fetch(feature).each do |file|
+      next if files.include?(file)
+
+      files << file
+      Kobako.__load_library(file)
+    end
     true
   end
 
   def require_relative(name)
     raise LoadError, "cannot load such file -- #{name} (require_relative cannot read files in the sandbox; " \
-                     "the sandbox provides: #{KOBAKO_LIBRARIES.join(', ')})"
+                     "the sandbox provides: #{KOBAKO_LIBRARIES.keys.join(', ')})"
   end
 
   def load(name, _wrap = false)
@@ -36,8 +46,8 @@ module Kernel
 
     feature = name.delete_suffix(".rb")
     feature = KOBAKO_ALIASES.fetch(feature, feature)
-    unless KOBAKO_LIBRARIES.include?(feature)
-      raise LoadError, "cannot load such file -- #{name} (the sandbox provides: #{KOBAKO_LIBRARIES.join(', ')})"
+    unless KOBAKO_LIBRARIES.key?(feature)
+      raise LoadError, "cannot load such file -- #{name} (the sandbox provides: #{KOBAKO_LIBRARIES.keys.join(', ')})"
     end
 
     feature

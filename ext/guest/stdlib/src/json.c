@@ -3,9 +3,9 @@
  * that follow CRuby's json gem (the 2.7 line shipped with Ruby 3.3) byte for byte for the
  * values a script can build.
  *
- *   JSON.__parse(source, symbolize_names, max_nesting, allow_nan)
- *   JSON.__generate(obj, [indent, space, space_before, object_nl, array_nl,
- *                         allow_nan, max_nesting, ascii_only, script_safe], state)
+ *   Kobako::JSONEngine.parse(source, symbolize_names, max_nesting, allow_nan)
+ *   Kobako::JSONEngine.generate(obj, [indent, space, space_before, object_nl, array_nl,
+ *                                     allow_nan, max_nesting, ascii_only, script_safe], state, depth)
  *
  * Objects the generator does not know are asked for `to_json(state)`, as CRuby does.
  */
@@ -553,7 +553,9 @@ json_s_generate(mrb_state *mrb, mrb_value self)
 void
 mrb_mruby_kobako_json_init(mrb_state *mrb)
 {
-  struct RClass *json = mrb_define_module(mrb, "JSON");
-  mrb_define_module_function(mrb, json, "__parse", json_s_parse, MRB_ARGS_REQ(4));
-  mrb_define_module_function(mrb, json, "__generate", json_s_generate, MRB_ARGS_ARG(3, 1));
+  /* The API (JSON, #to_json) appears with `require "json"` (lib/json.rb); the engine
+   * waits under Kobako until then. */
+  struct RClass *engine = mrb_define_module_under(mrb, mrb_define_module(mrb, "Kobako"), "JSONEngine");
+  mrb_define_module_function(mrb, engine, "parse", json_s_parse, MRB_ARGS_REQ(4));
+  mrb_define_module_function(mrb, engine, "generate", json_s_generate, MRB_ARGS_ARG(3, 1));
 }

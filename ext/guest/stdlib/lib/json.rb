@@ -1,5 +1,6 @@
-# JSON as CRuby's json gem has it (the 2.7 line of Ruby 3.3): parse, generate,
-# pretty_generate, dump, load, #to_json, and its errors. The engine is src/json.c.
+# JSON as CRuby's json gem has it (the 2.7 line of Ruby 3.3), after `require "json"`:
+# parse, generate, pretty_generate, dump, load, #to_json, and its errors. The engine is
+# src/json.c.
 module JSON
   class JSONError < StandardError; end
   class ParserError < JSONError; end
@@ -47,7 +48,7 @@ module JSON
     def generate(obj)
       max = @max_nesting
       max = 0 if max.nil? || max == false
-      JSON.__generate(obj, [@indent, @space, @space_before, @object_nl, @array_nl, @allow_nan, max, @ascii_only,
+      Kobako::JSONEngine.generate(obj, [@indent, @space, @space_before, @object_nl, @array_nl, @allow_nan, max, @ascii_only,
                             @script_safe], self, @depth)
     end
   end
@@ -60,7 +61,7 @@ module JSON
 
       max = opts.key?(:max_nesting) ? opts[:max_nesting] : 100
       max = 0 if max.nil? || max == false
-      __parse(source, opts[:symbolize_names] ? true : false, max, opts[:allow_nan] ? true : false)
+      Kobako::JSONEngine.parse(source, opts[:symbolize_names] ? true : false, max, opts[:allow_nan] ? true : false)
     end
 
     def parse!(source, opts = nil) = parse(source, { max_nesting: false, allow_nan: true }.merge(opts || {}))

@@ -341,23 +341,3 @@ module Kernel
     end
   end
 end
-
-class Integer
-  def to_d = BigDecimal(self)
-end
-
-class Float
-  def to_d(precision = 0) = BigDecimal(self, precision)
-end
-
-class String
-  def to_d = BigDecimal.__parse(self[/\A\s*[-+]?[\d_]*\.?[\d_]*(?:[eE][-+]?\d+)?/].to_s, false) || BigDecimal.__new(0, 0)
-end
-
-class Rational
-  def to_d(precision) = BigDecimal(self, precision)
-end
-
-class NilClass
-  def to_d = BigDecimal.__new(0, 0)
-end
