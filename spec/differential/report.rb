@@ -4,7 +4,7 @@ require "kobako"
 require_relative "../support/differential"
 Dir[File.join(__dir__, "*_cases.rb")].sort.each { |f| require f }
 
-corpora = Object.constants.grep(/Cases\z/).map { |c| Object.const_get(c) }.select { |c| c.respond_to?(:cases) }
+corpora = Object.constants.grep(/Cases\z|\ARealisticScripts\z/).map { |c| Object.const_get(c) }.select { |c| c.respond_to?(:cases) }
 cases = corpora.flat_map(&:cases)
 sandbox = Kobako::Sandbox.new(timeout: 5, memory_limit: 32 << 20)
 puts "CRuby #{RUBY_VERSION}, #{cases.size} cases"

@@ -41,6 +41,22 @@ RSpec.describe "README examples" do
     expect(code).to include("FX::Rate.call('USD')", "find('ann').discount(percent: 10)", "each_name { |n| names << n.upcase }")
   end
 
+  it "runs the standard-library example: every `# =>` and `# raises` comment holds" do
+    code = example_block(readme, "stdlib")
+    checks, setup = code.lines.partition { |l| l.match?(/#\s*(=>|raises)/) }
+    expect(checks.size).to eq(6)
+    binding_for_example = Object.new.instance_eval { binding }
+    binding_for_example.eval(setup.join)
+    checks.each do |line|
+      call, comment = line.split(/\s+#\s*(?==>|raises)/, 2)
+      if comment.start_with?("raises ")
+        expect { binding_for_example.eval(call) }.to raise_error(Kobako::SandboxError) { |e| expect(e.klass).to eq("LoadError") }
+      else
+        expect(binding_for_example.eval(call)).to eq(Kernel.eval(comment.delete_prefix("=>").strip)), call
+      end
+    end
+  end
+
   it "runs the snippets example: every `# =>` and `# raises` comment holds" do
     code = example_block(readme, "snippets")
     checks, setup = code.lines.partition { |l| l.match?(/#\s*(=>|raises)/) }

@@ -358,7 +358,7 @@ match_group(mrb_state *mrb, mrb_value self)
   OnigRegion *region = get_region(mrb, self);
   if (n < 0 || n >= region->num_regs || region->beg[n] < 0) return mrb_nil_value();
   mrb_value str = mrb_iv_get(mrb, self, IV("__string"));
-  return mrb_str_new(mrb, RSTRING_PTR(str) + region->beg[n], region->end[n] - region->beg[n]);
+  return mrb_str_byte_subseq(mrb, str, region->beg[n], region->end[n] - region->beg[n]);
 }
 
 /* The character offset of byte offset `byte` in `str`. */
@@ -417,23 +417,23 @@ regexp_s_set_last(mrb_state *mrb, mrb_value klass)
     for (int i = 0; i < 9; i++) mrb_gv_set(mrb, mrb_intern_cstr(mrb, groups[i]), md);
     return md;
   }
+  /* Substrings share the subject's buffer, so a long subject is not copied per match. */
   OnigRegion *region = get_region(mrb, md);
   mrb_value str = mrb_iv_get(mrb, md, IV("__string"));
-  const char *p = RSTRING_PTR(str);
   mrb_int len = RSTRING_LEN(str);
   mrb_gv_set(mrb, IV("$~"), md);
-  mrb_gv_set(mrb, IV("$&"), mrb_str_new(mrb, p + region->beg[0], region->end[0] - region->beg[0]));
-  mrb_gv_set(mrb, IV("$`"), mrb_str_new(mrb, p, region->beg[0]));
-  mrb_gv_set(mrb, IV("$'"), mrb_str_new(mrb, p + region->end[0], len - region->end[0]));
+  mrb_gv_set(mrb, IV("$&"), mrb_str_byte_subseq(mrb, str, region->beg[0], region->end[0] - region->beg[0]));
+  mrb_gv_set(mrb, IV("$`"), mrb_str_byte_subseq(mrb, str, 0, region->beg[0]));
+  mrb_gv_set(mrb, IV("$'"), mrb_str_byte_subseq(mrb, str, region->end[0], len - region->end[0]));
   mrb_value last = mrb_nil_value();
   for (int i = 1; i < region->num_regs; i++) {
-    if (region->beg[i] >= 0) last = mrb_str_new(mrb, p + region->beg[i], region->end[i] - region->beg[i]);
+    if (region->beg[i] >= 0) last = mrb_str_byte_subseq(mrb, str, region->beg[i], region->end[i] - region->beg[i]);
   }
   mrb_gv_set(mrb, IV("$+"), last);
   for (int i = 0; i < 9; i++) {
     int n = i + 1;
     mrb_value v = (n < region->num_regs && region->beg[n] >= 0)
-                    ? mrb_str_new(mrb, p + region->beg[n], region->end[n] - region->beg[n])
+                    ? mrb_str_byte_subseq(mrb, str, region->beg[n], region->end[n] - region->beg[n])
                     : mrb_nil_value();
     mrb_gv_set(mrb, mrb_intern_cstr(mrb, groups[i]), v);
   }
