@@ -25,6 +25,9 @@ module JsonCases
   FLOATS = [0.0, 1.5, -2.25, 100.0, 1.0e20, 1.0e-05, 123.456, 3.141592653589793, 2.5e-10, 1.0e+100, -0.5, 0.1].freeze
   INTEGERS = [0, 1, -1, 42, 2**31, -(2**40), 2**62, 9_007_199_254_740_993].freeze
 
+  # How many seeded random documents join the realistic ones.
+  RANDOM_DOCUMENTS = 160
+
   module_function
 
   def random_value(rng, depth)
@@ -58,7 +61,7 @@ module JsonCases
   # 2.7 of Ruby 3.3 as {} and []; the sandbox follows 3.3).
   def generated
     rng = Random.new(2026_12_01)
-    Array.new(60) { random_value(rng, 0) }.each_with_index.flat_map do |value, i|
+    Array.new(RANDOM_DOCUMENTS) { random_value(rng, 0) }.each_with_index.flat_map do |value, i|
       literal = value.inspect
       list = [
         Differential::Case.new("json", "random #{i} generate", "require 'json'\nJSON.generate(#{literal})"),
