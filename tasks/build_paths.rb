@@ -1,4 +1,5 @@
 # Paths and helpers shared by the build tasks.
+require "digest"
 require "fileutils"
 require "rbconfig"
 
@@ -42,6 +43,22 @@ module KobakoBuild
 
   def newest_mtime(patterns)
     Dir.glob(patterns).map { |f| File.mtime(f) }.max || Time.at(0)
+  end
+
+  # Unpacks a pinned source tarball into `dest` (checking its sha256), then yields to
+  # prepare it; skipped when `dest` was already made from the same `stamp`.
+  def unpack(tarball, sha256, dest, stamp)
+    stamp_file = File.join(dest, ".kobako-sha256")
+    return if File.exist?(stamp_file) && File.read(stamp_file) == stamp
+
+    abort "#{tarball} is missing: run bin/setup to fetch it" unless File.exist?(tarball)
+    actual = Digest::SHA256.file(tarball).hexdigest
+    abort "#{tarball} has sha256 #{actual}, expected #{sha256}" unless actual == sha256
+    FileUtils.rm_rf(dest)
+    FileUtils.mkdir_p(BUILD_DIR)
+    system("tar", "xzf", tarball, "-C", BUILD_DIR, exception: true)
+    yield if block_given?
+    File.write(stamp_file, stamp)
   end
 
   def cargo_env

@@ -29,34 +29,15 @@ namespace :guest do
 
   desc "Unpack the pinned mruby #{KobakoBuild::MRUBY_VERSION} source"
   task :source do
-    stamp = File.join(KobakoBuild::MRUBY_SRC, ".kobako-sha256")
-    stamp_text = "#{KobakoBuild::MRUBY_SHA256} patches:#{KobakoMrubyPatches.digest}"
-    next if File.exist?(stamp) && File.read(stamp) == stamp_text
-
-    tarball = KobakoBuild::TARBALL
-    abort "#{tarball} is missing: run bin/setup to fetch the mruby source" unless File.exist?(tarball)
-    actual = Digest::SHA256.file(tarball).hexdigest
-    abort "#{tarball} has sha256 #{actual}, expected #{KobakoBuild::MRUBY_SHA256}" unless actual == KobakoBuild::MRUBY_SHA256
-    FileUtils.rm_rf(KobakoBuild::MRUBY_SRC)
-    FileUtils.mkdir_p(KobakoBuild::BUILD_DIR)
-    sh "tar", "xzf", tarball, "-C", KobakoBuild::BUILD_DIR
-    KobakoMrubyPatches.apply(KobakoBuild::MRUBY_SRC)
-    File.write(stamp, stamp_text)
+    stamp = "#{KobakoBuild::MRUBY_SHA256} patches:#{KobakoMrubyPatches.digest}"
+    KobakoBuild.unpack(KobakoBuild::TARBALL, KobakoBuild::MRUBY_SHA256, KobakoBuild::MRUBY_SRC, stamp) do
+      KobakoMrubyPatches.apply(KobakoBuild::MRUBY_SRC)
+    end
   end
 
   desc "Unpack the pinned Oniguruma #{KobakoBuild::ONIG_VERSION} source"
   task :onig do
-    stamp = File.join(KobakoBuild::ONIG_SRC, ".kobako-sha256")
-    next if File.exist?(stamp) && File.read(stamp) == KobakoBuild::ONIG_SHA256
-
-    tarball = KobakoBuild::ONIG_TARBALL
-    abort "#{tarball} is missing: run bin/setup to fetch the Oniguruma source" unless File.exist?(tarball)
-    actual = Digest::SHA256.file(tarball).hexdigest
-    abort "#{tarball} has sha256 #{actual}, expected #{KobakoBuild::ONIG_SHA256}" unless actual == KobakoBuild::ONIG_SHA256
-    FileUtils.rm_rf(KobakoBuild::ONIG_SRC)
-    FileUtils.mkdir_p(KobakoBuild::BUILD_DIR)
-    sh "tar", "xzf", tarball, "-C", KobakoBuild::BUILD_DIR
-    File.write(stamp, KobakoBuild::ONIG_SHA256)
+    KobakoBuild.unpack(KobakoBuild::ONIG_TARBALL, KobakoBuild::ONIG_SHA256, KobakoBuild::ONIG_SRC, KobakoBuild::ONIG_SHA256)
   end
 
   desc "Build host mrbc and the wasm32 libmruby.a"

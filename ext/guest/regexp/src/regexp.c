@@ -223,6 +223,15 @@ new_match(mrb_state *mrb, mrb_value regexp, mrb_value str, OnigRegion *region)
   return md;
 }
 
+/* An engine failure while matching (a limit it enforces) as Regexp::TimeoutError. */
+static void
+raise_match_error(mrb_state *mrb, int code)
+{
+  OnigUChar buf[ONIG_MAX_ERROR_MESSAGE_LEN];
+  onig_error_code_to_str(buf, code);
+  mrb_raisef(mrb, mrb_class_get_under(mrb, regexp_class, "TimeoutError"), "%s", (const char *)buf);
+}
+
 /* Runs the engine. `anchored` matches only at `from`; otherwise searches from `from`
  * toward `range` (a smaller range searches backward). Returns a new region or NULL. */
 static OnigRegion *
@@ -237,37 +246,40 @@ run(mrb_state *mrb, struct regexp *re, mrb_value str, mrb_int from, mrb_int rang
                    : onig_search(re->reg, s, s + len, s + from, s + range, region, ONIG_OPTION_NONE);
   if (r >= 0) return region;
   onig_region_free(region, 1);
-  if (r == ONIG_MISMATCH) return NULL;
-  OnigUChar buf[ONIG_MAX_ERROR_MESSAGE_LEN];
-  onig_error_code_to_str(buf, r);
-  mrb_raisef(mrb, mrb_class_get_under(mrb, regexp_class, "TimeoutError"), "%s", (const char *)buf);
-  return NULL; /* not reached */
+  if (r != ONIG_MISMATCH) raise_match_error(mrb, r);
+  return NULL;
 }
 
-/* Regexp#__search(str, byte_from, byte_range): MatchData or nil. */
+/* Regexp#__search(str, byte_from, byte_range): MatchData or nil.
+ * Regexp#__match_at(str, byte_pos): the same, matching only at byte_pos. */
 static mrb_value
-regexp_search(mrb_state *mrb, mrb_value self)
+search_or_match(mrb_state *mrb, mrb_value self, mrb_bool anchored)
 {
   mrb_value str;
   mrb_int from, range;
-  mrb_get_args(mrb, "Sii", &str, &from, &range);
+  if (anchored) {
+    mrb_get_args(mrb, "Si", &str, &from);
+    range = from;
+  }
+  else {
+    mrb_get_args(mrb, "Sii", &str, &from, &range);
+  }
   struct regexp *re = get_regexp(mrb, self);
   check_subject(mrb, str);
-  OnigRegion *region = run(mrb, re, str, from, range, FALSE);
+  OnigRegion *region = run(mrb, re, str, from, range, anchored);
   return region ? new_match(mrb, self, str, region) : mrb_nil_value();
 }
 
-/* Regexp#__match_at(str, byte_pos): MatchData or nil, matching only at byte_pos. */
+static mrb_value
+regexp_search(mrb_state *mrb, mrb_value self)
+{
+  return search_or_match(mrb, self, FALSE);
+}
+
 static mrb_value
 regexp_match_at(mrb_state *mrb, mrb_value self)
 {
-  mrb_value str;
-  mrb_int at;
-  mrb_get_args(mrb, "Si", &str, &at);
-  struct regexp *re = get_regexp(mrb, self);
-  check_subject(mrb, str);
-  OnigRegion *region = run(mrb, re, str, at, at, TRUE);
-  return region ? new_match(mrb, self, str, region) : mrb_nil_value();
+  return search_or_match(mrb, self, TRUE);
 }
 
 /* Regexp#__test(str, byte_from): whether it matches anywhere from byte_from (no MatchData). */
@@ -283,12 +295,8 @@ regexp_test(mrb_state *mrb, mrb_value self)
   mrb_int len = RSTRING_LEN(str);
   if (from < 0 || from > len) return mrb_false_value();
   int r = onig_search(re->reg, s, s + len, s + from, s + len, NULL, ONIG_OPTION_NONE);
-  if (r >= 0) return mrb_true_value();
-  if (r == ONIG_MISMATCH) return mrb_false_value();
-  OnigUChar buf[ONIG_MAX_ERROR_MESSAGE_LEN];
-  onig_error_code_to_str(buf, r);
-  mrb_raisef(mrb, mrb_class_get_under(mrb, regexp_class, "TimeoutError"), "%s", (const char *)buf);
-  return mrb_nil_value();
+  if (r < 0 && r != ONIG_MISMATCH) raise_match_error(mrb, r);
+  return mrb_bool_value(r >= 0);
 }
 
 /* Regexp#__scan(str, max = -1) { |md| }: yields every match (at most `max` when it is not

@@ -7,22 +7,22 @@ class Time
     alias __mruby_gm gm
     alias __mruby_local local
 
-    # Fractional seconds are kept (mruby drops them).
+    # Fractional seconds are kept (mruby drops them); a month may be a name ("Jan").
     def gm(year, mon = 1, day = 1, hour = 0, min = 0, sec = 0, usec = 0)
-      mon = __month(mon)
-      whole = sec.to_i
-      t = __mruby_gm(year, mon, day, hour, min, whole, usec.to_i)
-      sec.is_a?(Integer) ? t : t + (sec - whole)
+      __build(:__mruby_gm, year, mon, day, hour, min, sec, usec)
     end
     alias utc gm
 
     def local(year, mon = 1, day = 1, hour = 0, min = 0, sec = 0, usec = 0)
-      mon = __month(mon)
-      whole = sec.to_i
-      t = __mruby_local(year, mon, day, hour, min, whole, usec.to_i)
-      sec.is_a?(Integer) ? t : t + (sec - whole)
+      __build(:__mruby_local, year, mon, day, hour, min, sec, usec)
     end
     alias mktime local
+
+    def __build(maker, year, mon, day, hour, min, sec, usec)
+      whole = sec.to_i
+      t = __send__(maker, year, __month(mon), day, hour, min, whole, usec.to_i)
+      sec.is_a?(Integer) ? t : t + (sec - whole)
+    end
 
     def __month(mon)
       return mon unless mon.is_a?(String)
