@@ -9,6 +9,12 @@ class Time
       d = Kobako::DateParse.parse(str, true)
       raise ArgumentError, "no time information in #{str.inspect}" if d.empty?
 
+      __from_parsed(d, now)
+    end
+
+    # Fields the text left out come from `now` as in CRuby: the date parts before the
+    # first one given, midnight for the time.
+    def __from_parsed(d, now)
       now ||= Time.now
       year = d[:year] || now.year
       mon = d[:mon] || (d[:year] ? 1 : now.mon)
@@ -31,11 +37,7 @@ class Time
 
       return at(d[:seconds]) if d[:seconds]
 
-      now ||= Time.now
-      year = d[:year] || now.year
-      mon = d[:mon] || (d[:year] ? 1 : now.mon)
-      day = d[:mday] || (d[:year] || d[:mon] ? 1 : now.day)
-      __from_parts(year, mon, day, d[:hour] || 0, d[:min] || 0, d[:sec] || 0, d[:sec_fraction] || 0, d[:offset])
+      __from_parsed(d, now)
     end
   end
 
