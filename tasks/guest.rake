@@ -45,9 +45,12 @@ namespace :guest do
     lib = File.join(KobakoBuild::MRUBY_LIB_DIR, "libmruby.a")
     inputs = KobakoBuild.newest_mtime([File.join(KobakoBuild::GUEST_DIR, "build_config.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mruby_patches.rb"),
+                                       File.join(KobakoBuild::GUEST_DIR, "patches", "*.rb"),
                                        File.join(KobakoBuild::GUEST_DIR, "mrbgem", "**", "*"),
                                        File.join(KobakoBuild::GUEST_DIR, "regexp", "**", "*"),
-                                       File.join(KobakoBuild::GUEST_DIR, "stdlib", "**", "*")])
+                                       File.join(KobakoBuild::GUEST_DIR, "stdlib", "**", "*"),
+                                       File.join(KobakoBuild::GUEST_DIR, "corelib", "**", "*"),
+                                       File.join(KobakoBuild::GUEST_DIR, "unicode", "**", "*")])
     next if File.exist?(lib) && File.exist?(KobakoBuild::HOST_MRBC) && File.mtime(lib) >= inputs
 
     env = {

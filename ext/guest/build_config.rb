@@ -44,8 +44,10 @@ MRuby::CrossBuild.new("wasm32-wasi") do |conf|
     mruby-sprintf mruby-metaprog mruby-struct mruby-math mruby-pack mruby-enumerator
     mruby-enum-lazy mruby-set mruby-data mruby-catch mruby-rational mruby-complex mruby-bigint
     mruby-time mruby-random
+    mruby-method mruby-eval mruby-binding mruby-enum-chain mruby-proc-binding
   ].each { |name| conf.gem core: name }
   conf.gem File.expand_path("mrbgem", __dir__)
   conf.gem File.expand_path("regexp", __dir__)
   conf.gem File.expand_path("stdlib", __dir__)
+  conf.gem File.expand_path("corelib", __dir__)
 end
