@@ -50,4 +50,5 @@ MRuby::CrossBuild.new("wasm32-wasi") do |conf|
   conf.gem File.expand_path("regexp", __dir__)
   conf.gem File.expand_path("stdlib", __dir__)
   conf.gem File.expand_path("corelib", __dir__)
+  conf.gem File.expand_path("unicode", __dir__)
 end
