@@ -340,4 +340,11 @@ KobakoMrubyPatches.add_all [
       args_with_block(parser_state *p, node *a, node *b)
     C
   },
+  {
+    file: "include/mruby/compile.h",
+    why: "a String literal over 64 KiB was refused by the parser (its token buffer's cap); " \
+         "the sandbox's memory_limit is the cap that should decide",
+    from: "#define MRB_PARSER_TOKBUF_MAX (UINT16_MAX-1)",
+    to: "#define MRB_PARSER_TOKBUF_MAX (INT32_MAX/2)"
+  },
 ]

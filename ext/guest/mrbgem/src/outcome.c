@@ -67,7 +67,14 @@ kobako_write_error(kobako_writer *w, const char *origin, const char *klass, cons
 static mrb_value
 call_message(mrb_state *mrb, void *exc)
 {
-  return mrb_funcall_id(mrb, *(mrb_value *)exc, MRB_SYM(message), 0);
+  mrb_value msg = mrb_funcall_id(mrb, *(mrb_value *)exc, MRB_SYM(message), 0);
+  /* The "Did you mean?" hint (corelib) goes to the host with the message. */
+  mrb_sym hint = mrb_intern_lit(mrb, "__kobako_hint");
+  if (mrb_string_p(msg) && mrb_respond_to(mrb, *(mrb_value *)exc, hint)) {
+    mrb_value extra = mrb_funcall_argv(mrb, *(mrb_value *)exc, hint, 0, NULL);
+    if (mrb_string_p(extra) && RSTRING_LEN(extra) > 0) msg = mrb_str_plus(mrb, msg, extra);
+  }
+  return msg;
 }
 
 /* The exception's message, computed defensively: a script can override #message. */
