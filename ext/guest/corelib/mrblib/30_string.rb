@@ -1,7 +1,7 @@
 # String methods CRuby has and mruby 3.3 lacks.
 class String
   def each_line(separator = "\n", chomp: false, &block)
-    return to_enum(:each_line, separator, chomp: chomp) unless block
+    return __kobako_lines(separator, chomp).each unless block
     __kobako_lines(separator, chomp).each(&block)
     self
   end

@@ -1,3 +1,13 @@
+# Standard exception classes CRuby has and mruby's core leaves out (no IO, threads or
+# encodings in the guest, but Service errors and scripts still name them).
+class IOError < StandardError; end
+class EOFError < IOError; end
+class EncodingError < StandardError; end
+class ThreadError < StandardError; end
+class FiberError < StandardError; end unless Object.const_defined?(:FiberError)
+class ClosedQueueError < StopIteration; end
+class SystemCallError < StandardError; end
+
 # Error messages worded as CRuby 3.3 words them, plus a "Did you mean?" hint that the
 # host sees with an unrescued error (a model repairing its script reads it). As in
 # CRuby 3.3, #message itself carries no hint; #detailed_message does.
@@ -9,13 +19,18 @@ class NameError
       recv.inspect
     elsif main
       "main"
-    elsif recv.is_a?(Class)
-      "class #{recv.inspect}"
     elsif recv.is_a?(Module)
-      "module #{recv.inspect}"
+      "#{recv.is_a?(Class) ? 'class' : 'module'} #{__kobako_module_name(recv)}"
     else
-      "an instance of #{recv.class.inspect}"
+      "an instance of #{__kobako_module_name(recv.class)}"
     end
+  end
+
+  # An anonymous class is described without its address (CRuby shows one; here it would
+  # be noise a script cannot use).
+  def self.__kobako_module_name(mod)
+    name = mod.name
+    name.nil? ? "an anonymous #{mod.is_a?(Class) ? 'class' : 'module'}" : name
   end
 
   # Called by the VM (src/class.c, patched) for a method that is not there. `vcall`: a
