@@ -1,0 +1,34 @@
+# Exception methods CRuby has and mruby 3.3 lacks.
+class Exception
+  # The sandbox's stderr is captured, never a terminal.
+  def self.to_tty? = false
+
+  def ==(other)
+    return true if equal?(other)
+    other.class == self.class && other.message == message && other.backtrace == backtrace
+  end
+
+  def full_message(highlight: false, order: :top)
+    unless highlight == true || highlight == false || highlight.nil?
+      raise ArgumentError, "expected true or false as highlight: #{highlight.inspect}"
+    end
+    unless order == :top || order == :bottom || order.nil?
+      raise ArgumentError, "expected :top or :bottom as order: #{order.inspect}"
+    end
+    trace = backtrace || []
+    text = message.to_s
+    text = "unhandled exception" if text.empty?
+    first, rest = text.split("\n", 2)
+    head = "#{trace.first || '(eval)'}: #{first} (#{self.class})"
+    head = "#{trace.first || '(eval)'}: \e[1m#{first} (\e[1;4m#{self.class}\e[m\e[1m)\e[m" if highlight
+    head += "\n#{highlight ? rest.lines.map { |l| "\e[1m#{l.chomp}\e[m\n" }.join : rest}" if rest
+    head += "\n" unless head.end_with?("\n")
+    from = trace.drop(1)
+    if order == :bottom
+      lines = from.each_with_index.map { |l, i| "\t#{from.size - i}: from #{l}\n" }.reverse
+      "Traceback (most recent call last):\n#{lines.join}#{head}"
+    else
+      head + from.map { |l| "\tfrom #{l}\n" }.join
+    end
+  end
+end
