@@ -161,10 +161,6 @@ class Rational
   def fdiv(other)
     to_f / other.to_f
   end
-
-  def rationalize(_eps = nil)
-    self
-  end
 end
 
 class String

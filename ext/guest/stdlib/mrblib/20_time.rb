@@ -145,6 +145,5 @@ class Time
   end
 
   def to_a = [sec, min, hour, day, mon, year, wday, yday, false, zone]
-  def round(digits = 0) = digits.zero? && usec >= 500_000 ? self + (1 - to_f + to_i) : self
 
 end
