@@ -1,9 +1,22 @@
 # Unicode case mapping for String#upcase/downcase/capitalize/swapcase (and ! forms,
-# casecmp?), as CRuby does by default (full mapping from UnicodeData.txt and
-# SpecialCasing.txt of the pinned Unicode data).
+# casecmp, casecmp?) and the same on Symbol, as CRuby does by default (full mapping from
+# UnicodeData.txt, SpecialCasing.txt and CaseFolding.txt of Debian's unicode-data).
+# The tables are generated into build_dir at build time (tables.rb); they are never
+# committed.
+require_relative "tables"
+
 MRuby::Gem::Specification.new("mruby-kobako-unicode") do |spec|
   spec.license = "MIT"
   spec.author = "kobako"
   spec.summary = "Unicode case mapping for the kobako guest"
   spec.add_dependency "mruby-string-ext", core: "mruby-string-ext"
+  spec.add_dependency "mruby-symbol-ext", core: "mruby-symbol-ext"
+
+  KobakoUnicodeTables.check_inputs!
+  generated = "#{build_dir}/kobako_casemap_tables.c"
+  file generated => KobakoUnicodeTables.inputs + ["#{dir}/tables.rb", __FILE__] do
+    mkdir_p File.dirname(generated)
+    File.write(generated, KobakoUnicodeTables.casemap_c)
+  end
+  spec.objs << objfile(generated.pathmap("%X"))
 end
