@@ -252,8 +252,11 @@ static mrb_value
 sym_method(mrb_state *mrb, mrb_value self, enum method m)
 {
   int opts = case_options(mrb, m == DOWNCASE);
+  mrb_value name = mrb_sym_str(mrb, mrb_symbol(self));
+  /* CRuby's ASCII-only Symbols are US-ASCII, whose case mapping has no Turkic rules. */
+  if (ascii_only(RSTRING_PTR(name), RSTRING_LEN(name))) opts &= ~OPT_TURKIC;
   mrb_bool modified;
-  mrb_value res = str_map(mrb, mrb_sym_str(mrb, mrb_symbol(self)), m, opts, &modified);
+  mrb_value res = str_map(mrb, name, m, opts, &modified);
   return mrb_symbol_value(mrb_intern_str(mrb, res));
 }
 
