@@ -66,6 +66,23 @@ module CasemapCases
     '"é".upcase.bytes', 'h = { "Noël" => 1 }; h.keys.map(&:upcase)', '("é" * 1000).upcase.length'
   ].freeze
 
+  # String#unicode_normalize: normalization is stable across Unicode versions for assigned
+  # characters, so the host's CRuby 3.1 is a fair reference here.
+  NORMALIZE = [
+    '"e\u0301".unicode_normalize', '"é".unicode_normalize(:nfd).codepoints', '"Å".unicode_normalize(:nfd).codepoints',
+    '"ﬁ".unicode_normalize(:nfkc)', '"ﬁ".unicode_normalize(:nfc)', '"①②".unicode_normalize(:nfkd)', '"x²".unicode_normalize(:nfkc)',
+    '"한국어".unicode_normalize(:nfd).length', '"\u1112\u1161\u11ab".unicode_normalize', '"\u1100\u1161\u11a8".unicode_normalize(:nfc)',
+    '"ḍ̇".unicode_normalize(:nfd).codepoints', '"q\u0307\u0323".unicode_normalize.codepoints', '"a\u0328\u0301".unicode_normalize.codepoints',
+    '"Ω K Å".unicode_normalize.codepoints', '"\u0344".unicode_normalize.codepoints', '"ｶﾞ".unicode_normalize(:nfkc)',
+    '"Straße ǆ ŉ".unicode_normalize(:nfkd).codepoints', '"\u0958".unicode_normalize.codepoints', '"\u1e9b\u0323".unicode_normalize(:nfkc).codepoints',
+    '"café".unicode_normalized?', '"cafe\u0301".unicode_normalized?', '"cafe\u0301".unicode_normalized?(:nfd)', '"ﬁ".unicode_normalized?(:nfkc)',
+    '"abc".unicode_normalize(:nfkd)', '"".unicode_normalize', '"a".unicode_normalize(:bad) rescue $!.message',
+    '"a".unicode_normalize("nfc") rescue $!.message', '"\xff".unicode_normalize rescue [$!.class, $!.message]',
+    '"\xff".unicode_normalize(:bad) rescue $!.message', '"a".unicode_normalize(:nfc, 1) rescue $!.class',
+    's = +"cafe\u0301"; [s.unicode_normalize!, s.length]', '"x".freeze.unicode_normalize! rescue $!.class',
+    '%w[cafe\u0301 café].map(&:unicode_normalize).uniq.size', '"Ǆ".unicode_normalize(:nfkc).downcase', '"Éé".unicode_normalize(:nfd).swapcase.unicode_normalize'
+  ].freeze
+
   module_function
 
   def cases
@@ -78,6 +95,7 @@ module CasemapCases
       end
     end
     EXTRA.each_with_index { |code, i| list << Differential::Case.new("case mapping: API", "extra #{i}", code) }
+    NORMALIZE.each_with_index { |code, i| list << Differential::Case.new("unicode_normalize", "normalize #{i}", code) }
     list
   end
 end

@@ -14,7 +14,8 @@
 # than one code point live in a shared pool.
 module KobakoUnicodeTables
   PACKAGE = "unicode-data"
-  FILES = %w[UnicodeData.txt SpecialCasing.txt CaseFolding.txt].freeze
+  FILES = %w[UnicodeData.txt SpecialCasing.txt CaseFolding.txt CompositionExclusions.txt
+             DerivedNormalizationProps.txt].freeze
 
   module_function
 
@@ -259,6 +260,109 @@ module KobakoUnicodeTables
       rs.each { |r| src << format("  {0x%X, %d, %d, %d, %d},\n", *r) }
       src << "};\nconst int kobako_case_#{name}_size = #{rs.size};\n\n"
     end
+    src
+  end
+
+  # ---- normalization (String#unicode_normalize) -----------------------------------------
+  #
+  # Output: the canonical combining classes as ranges; for every character with a
+  # decomposition, its full (recursive) canonical decomposition, and its full compatibility
+  # decomposition where that differs, as UTF-8 in a byte pool; the primary composites as
+  # sorted (first, second) -> composite triples. Hangul syllables are algorithmic (in C).
+  def normalize_c
+    check_inputs!
+    v = version(File.join(data_dir, "DerivedNormalizationProps.txt"))
+    ccc = {}
+    decomp = {} # cp => [compat?, [cps]] (one level)
+    File.foreach(File.join(data_dir, "UnicodeData.txt")) do |line|
+      f = line.split(";")
+      cp = f[0].to_i(16)
+      ccc[cp] = f[3].to_i if f[3].to_i != 0
+      next if f[5].empty?
+
+      compat = f[5].start_with?("<")
+      decomp[cp] = [compat, hex_list(f[5].sub(/\A<\w+> */, ""))]
+    end
+    full = lambda do |cp, allow_compat|
+      d = decomp[cp]
+      next [cp] if d.nil? || (d[0] && !allow_compat)
+
+      d[1].flat_map { |c| full.call(c, allow_compat) }
+    end
+    nfd = {}
+    nfkd = {}
+    decomp.each_key do |cp|
+      canon = full.call(cp, false)
+      compat = full.call(cp, true)
+      nfd[cp] = canon if canon != [cp]
+      nfkd[cp] = compat if compat != canon
+    end
+
+    exclusions = []
+    File.foreach(File.join(data_dir, "CompositionExclusions.txt")) do |line|
+      next unless (m = line.match(/\A([0-9A-F]{4,6})(?:\.\.([0-9A-F]{4,6}))? /))
+
+      exclusions.concat((m[1].to_i(16)..(m[2] || m[1]).to_i(16)).to_a)
+    end
+    composites = {}
+    decomp.each do |cp, (compat, cps)|
+      next if compat || cps.size != 2 || exclusions.include?(cp)
+      next if ccc.key?(cp) || ccc.key?(cps[0]) # non-starter decompositions
+
+      composites[cps] = cp
+    end
+    # Cross-check with the derived property: what composes is exactly what is not excluded.
+    excluded = []
+    File.foreach(File.join(data_dir, "DerivedNormalizationProps.txt")) do |line|
+      next unless (m = line.match(/\A([0-9A-F]{4,6})(?:\.\.([0-9A-F]{4,6}))? *; Full_Composition_Exclusion/))
+
+      excluded.concat((m[1].to_i(16)..(m[2] || m[1]).to_i(16)).to_a)
+    end
+    canonical = decomp.reject { |_, (compat, _)| compat }.keys
+    raise "normalization: composition exclusions disagree with DerivedNormalizationProps.txt" if
+      (canonical - composites.values).sort != excluded.sort
+
+    pool = +"".b
+    entries = lambda do |map|
+      map.keys.sort.map do |cp|
+        bytes = map[cp].pack("U*").b
+        raise "normalization: decomposition of U+%04X too long" % cp if bytes.bytesize > 255
+
+        at = pool.index(bytes) || pool.size.tap { pool << bytes }
+        [cp, bytes.bytesize, at]
+      end
+    end
+    nfd_entries = entries.call(nfd)
+    nfkd_entries = entries.call(nfkd)
+    raise "normalization: pool over 64 KiB" if pool.bytesize > 0xFFFF
+
+    ccc_ranges = []
+    ccc.keys.sort.each do |cp|
+      last = ccc_ranges.last
+      if last && last[0] + last[1] == cp && last[2] == ccc[cp] then last[1] += 1
+      else ccc_ranges << [cp, 1, ccc[cp]]
+      end
+    end
+
+    src = +"/* Generated at build time by ext/guest/unicode/tables.rb from Unicode #{v} */\n"
+    src << "/* (UnicodeData.txt, CompositionExclusions.txt, DerivedNormalizationProps.txt). Do not edit. */\n"
+    src << "#include <stdint.h>\n#include \"kobako_unicode.h\"\n\n"
+    src << "const struct kobako_ccc_range kobako_ccc[] = {\n"
+    ccc_ranges.each { |r| src << format("  {0x%X, %d, %d},\n", *r) }
+    src << "};\nconst int kobako_ccc_size = #{ccc_ranges.size};\n\n"
+    { "nfd" => nfd_entries, "nfkd" => nfkd_entries }.each do |name, es|
+      src << "const uint32_t kobako_#{name}_keys[] = {\n"
+      es.each_slice(8) { |sl| src << "  " << sl.map { |cp, len, _| format("0x%X", (cp << 8) | len) }.join(", ") << ",\n" }
+      src << "};\nconst uint16_t kobako_#{name}_offsets[] = {\n"
+      es.each_slice(12) { |sl| src << "  " << sl.map { |_, _, at| at.to_s }.join(", ") << ",\n" }
+      src << "};\nconst int kobako_#{name}_size = #{es.size};\n\n"
+    end
+    src << "const unsigned char kobako_decomp_pool[] = {\n"
+    pool.bytes.each_slice(16) { |sl| src << "  " << sl.join(", ") << ",\n" }
+    src << "  0\n};\n\n"
+    src << "const struct kobako_composite kobako_composites[] = {\n"
+    composites.sort.each { |(a, b), c| src << format("  {0x%X, 0x%X, 0x%X},\n", a, b, c) }
+    src << "};\nconst int kobako_composites_size = #{composites.size};\n"
     src
   end
 end

@@ -35,4 +35,17 @@ int kobako_utf8_decode(const unsigned char *p, const unsigned char *e, uint32_t 
 int kobako_utf8_encode(uint32_t cp, char *out);
 int kobako_utf8_len(uint32_t cp);
 
+/* Normalization tables (tables.rb normalize_c). */
+struct kobako_ccc_range { uint32_t first; uint16_t count; uint8_t ccc; };
+struct kobako_composite { uint32_t first, second, composite; };
+extern const struct kobako_ccc_range kobako_ccc[];
+extern const int kobako_ccc_size;
+/* (cp << 8 | UTF-8 length of its full decomposition), sorted; offsets into the pool. */
+extern const uint32_t kobako_nfd_keys[], kobako_nfkd_keys[];
+extern const uint16_t kobako_nfd_offsets[], kobako_nfkd_offsets[];
+extern const int kobako_nfd_size, kobako_nfkd_size;
+extern const unsigned char kobako_decomp_pool[];
+extern const struct kobako_composite kobako_composites[];
+extern const int kobako_composites_size;
+
 #endif

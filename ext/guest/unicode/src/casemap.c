@@ -282,6 +282,8 @@ sym_casecmp_p(mrb_state *mrb, mrb_value self)
 }
 
 
+void kobako_unicode_normalize_init(mrb_state *mrb);
+
 void
 mrb_mruby_kobako_unicode_gem_init(mrb_state *mrb)
 {
@@ -304,6 +306,8 @@ mrb_mruby_kobako_unicode_gem_init(mrb_state *mrb)
   mrb_define_method(mrb, y, "swapcase", sym_swapcase, MRB_ARGS_ANY());
   mrb_define_method(mrb, y, "casecmp", sym_casecmp, MRB_ARGS_REQ(1));
   mrb_define_method(mrb, y, "casecmp?", sym_casecmp_p, MRB_ARGS_REQ(1));
+
+  kobako_unicode_normalize_init(mrb);
 }
 
 void
