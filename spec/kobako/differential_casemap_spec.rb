@@ -4,7 +4,8 @@ require_relative "../differential/casemap_cases"
 
 # Unicode case mapping in the sandbox against the host's CRuby: words of a dozen scripts
 # through every case method and option, the bang forms, casecmp/casecmp?, Symbols and the
-# errors (the exhaustive per-character check against CRuby 3.3 is casemap_exhaustive_spec).
+# errors, and unicode_normalize (the exhaustive per-character checks against CRuby 3.3 are
+# casemap_exhaustive_spec and unicode_normalize_spec).
 RSpec.describe "Case mapping against CRuby (differential)" do
   it "agrees on at least 99% of at least 150 cases" do
     cases = CasemapCases.cases

@@ -11,11 +11,23 @@
 #include <mruby/error.h>
 #include "kobako_unicode.h"
 
-
 static mrb_bool
 ascii_only(const char *p, mrb_int len)
 {
   for (mrb_int i = 0; i < len; i++) if ((unsigned char)p[i] >= 0x80) return FALSE;
+  return TRUE;
+}
+
+static mrb_bool
+utf8_valid(const char *src, mrb_int len)
+{
+  const unsigned char *p = (const unsigned char *)src, *e = p + len;
+  while (p < e) {
+    uint32_t cp;
+    int n = kobako_utf8_decode(p, e, &cp);
+    if (n == 0) return FALSE;
+    p += n;
+  }
   return TRUE;
 }
 
@@ -87,10 +99,7 @@ casemap(mrb_state *mrb, mrb_value str, enum kobako_casemode first, enum kobako_c
   mrb_int len = RSTRING_LEN(str);
   mrb_bool ascii = ascii_only(p, len);
   if ((opts & OPT_ASCII) || (ascii && !(opts & OPT_TURKIC))) {
-    if ((opts & OPT_ASCII) && validate_ascii && !ascii) {
-      mrb_bool ignored;
-      if (map_utf8(p, len, NULL, M_DOWN, M_DOWN, OPT_ASCII, &ignored) < 0) raise_invalid(mrb);
-    }
+    if ((opts & OPT_ASCII) && validate_ascii && !ascii && !utf8_valid(p, len)) raise_invalid(mrb);
     mrb_value res = mrb_str_new(mrb, NULL, len);
     *modified = map_ascii_bytes(RSTRING_PTR(str), len, RSTRING_PTR(res), first, rest);
     return res;
