@@ -14,6 +14,7 @@
 # than one code point live in a shared pool.
 module KobakoUnicodeTables
   PACKAGE = "unicode-data"
+  UNICODE_VERSION = "15.0.0" # CRuby 3.3's
   FILES = %w[UnicodeData.txt SpecialCasing.txt CaseFolding.txt CompositionExclusions.txt
              DerivedNormalizationProps.txt].freeze
 
@@ -25,10 +26,18 @@ module KobakoUnicodeTables
 
   def check_inputs!
     missing = inputs.reject { |f| File.file?(f) }
-    return if missing.empty?
 
-    raise "Unicode data files are missing: #{missing.join(', ')}. Install Debian's `#{PACKAGE}` " \
-          "package (Unicode 15.0.0, listed in bin/setup's APT_PACKAGES) or point KOBAKO_UNICODE_DIR at them."
+    unless missing.empty?
+      raise "Unicode data files are missing: #{missing.join(', ')}. Install Debian's `#{PACKAGE}` " \
+            "package (Unicode #{UNICODE_VERSION}, listed in bin/setup's APT_PACKAGES) or point KOBAKO_UNICODE_DIR at them."
+    end
+    %w[SpecialCasing.txt CaseFolding.txt DerivedNormalizationProps.txt].each do |f|
+      found = version(File.join(data_dir, f))
+      next if found == UNICODE_VERSION
+
+      raise "#{File.join(data_dir, f)} is Unicode #{found.inspect}; the guest follows CRuby 3.3, which uses " \
+            "#{UNICODE_VERSION} (Debian's `#{PACKAGE}` 15.0.0)"
+    end
   end
 
   def version(path)
