@@ -32,7 +32,9 @@ module CoverageCases
       "[0.1, 0.333, 1.5, -0.5, 3.0, 0.0, 1e15, 1e-5, 2.0 / 3, 3.14159, 12.34, -99.99].map { |f| f.rationalize.inspect }",
       "[0.333.rationalize(0.01), 3.14159.rationalize(Rational(1, 100)), 1.5.rationalize(0), -0.333.rationalize(0.01), 0.3.rationalize(0)].map(&:inspect)",
       "begin; Float::INFINITY.rationalize; rescue FloatDomainError => e; e.message; end",
-      "[1.5 === 1.5, 1.0 === 1, case 2.0 when 2 then :two end]"
+      "[1.5 === 1.5, 1.0 === 1, case 2.0 when 2 then :two end]",
+      "[1e20.to_i, 1e19.to_i, -1e20.to_i, 1e100.to_i.to_s.size, 2.0**70 == (2**70).to_f, 1e20.round, -1e20.floor, 1e20.ceil, 1e20.truncate, 1e20.round(2), 1e22.to_i]",
+      "[12.5.round, 2.5.round(half: :even), 1.5.floor, -1.5.ceil, 1234.5678.floor(2), 1234.5678.round(-2)]"
     ],
     "Rational and Complex" => [
       "[Rational(1, 2).coerce(3), Rational(1, 2).coerce(0.5), Rational(1, 2).coerce(Rational(1, 3))].inspect",
@@ -70,7 +72,12 @@ module CoverageCases
       "[[1, 2].to_ary, Array.try_convert([1]), Array.try_convert(1..2), Array.try_convert(nil)]",
       "a, b = *[1, 2].to_ary; [a, b]",
       "h = { name: \"x\", age: 3 }; [h.assoc(:age), h.rassoc(\"x\"), h.assoc(:nope), h.rassoc(9)]",
-      "h = { a: 1 }; [h.to_hash.equal?(h), Hash.try_convert(h).equal?(h), Hash.try_convert([1])]"
+      "h = { a: 1 }; [h.to_hash.equal?(h), Hash.try_convert(h).equal?(h), Hash.try_convert([1])]",
+      "{ a: 1, b: 2 }.transform_keys({ a: :x })",
+      "{ a: 1, b: 2 }.transform_keys({ a: :x }) { |k| k.to_s }",
+      "{ \"id\" => 1, \"Name\" => 2 }.transform_keys(&:downcase).transform_keys(&:to_sym)",
+      "h = { a: 1, b: 2 }; h.transform_keys!({ a: :z }); h",
+      "{ a: 1 }.transform_keys.class"
     ],
     "Range" => [
       "[(1..100).bsearch { |x| x >= 37 }, (1..100).bsearch { |x| x > 100 }, (1...1).bsearch { true }]",
@@ -143,6 +150,9 @@ module CoverageCases
       "class Svc; def self.make = 1; public_class_method :make; end; Svc.make",
       "begin; class Svc2; private_class_method :nope; end; rescue NameError => e; e.class; end",
       "[Object == Object, Object == Kernel, Comparable == Comparable]",
+      "module Util; module_function; def twice(x) = x * 2; def thrice(x) = x * 3; end; [Util.twice(4), Util.thrice(2)]",
+      "module Helpers; def self.loaded = true; module_function; def slug(s) = s.downcase.tr(\" \", \"-\"); end; [Helpers.loaded, Helpers.slug(\"Hello World\")]",
+      "module Fmt; def money(c) = format(\"$%.2f\", c / 100.0); module_function :money; end; Fmt.money(1999)",
       "[String.private_method_defined?(:upcase), String.protected_method_defined?(:upcase), Class.new.private_instance_methods(false)]"
     ],
     "Method" => [
@@ -158,7 +168,10 @@ module CoverageCases
       "e = (raise ArgumentError, \"bad input\" rescue $!); e.full_message(highlight: false).lines.first.split(\": \", 2).last",
       "e = (raise \"two\\nlines\" rescue $!); e.full_message(highlight: false).lines.first(2).map { |l| l.split(\": \", 2).last }",
       "begin; RuntimeError.new(\"x\").full_message(order: :sideways); rescue ArgumentError => e; e.message; end",
-      "Exception.to_tty?"
+      "Exception.to_tty?",
+      "[StandardError.new(\"x\").inspect, RuntimeError.new.inspect, ArgumentError.new(\"\").inspect, KeyError.new(\"missing\").inspect]",
+      "begin; Integer(\"zz\"); rescue => e; e.inspect.start_with?(\"#<ArgumentError: \"); end",
+      "errors = [ArgumentError.new(\"bad\"), TypeError.new(\"worse\")]; errors.map(&:inspect).join(\", \")"
     ],
     "Time" => [
       "t = Time.at(1_700_000_000, 123_456).utc; [t.floor(3), t.ceil(2), t.floor, t.ceil, t.floor(6), t.ceil(9), t.round(3), t.round(4), t.round].map(&:inspect)",

@@ -51,3 +51,30 @@ class Float
     end
   end
 end
+
+# Fix: mruby converted a Float beyond 2**62 to a wrong Integer (1e20.to_i was
+# 92233720368547758080, 1e19.to_i 9999999997686317056); such a Float is integral, and its
+# value is its significand shifted by its exponent.
+class Float
+  alias __kobako_int_to_i to_i
+
+  def to_i
+    return __kobako_int_to_i if nan? || infinite? || abs < 4_611_686_018_427_387_904.0
+    mantissa, exponent = Math.frexp(self)
+    (mantissa * 2**53).to_i * 2**(exponent - 53)
+  end
+  alias to_int to_i
+
+  %i[floor ceil round truncate].each do |name|
+    plain = :"__kobako_int_#{name}"
+    alias_method plain, name
+    define_method(name) do |*args, **kwargs|
+      digits = args.empty? ? 0 : args[0]
+      if digits.is_a?(Integer) && digits >= 0 && finite? && abs >= 4_611_686_018_427_387_904.0
+        digits.zero? ? to_i : self
+      else
+        kwargs.empty? ? __send__(plain, *args) : __send__(plain, *args, **kwargs)
+      end
+    end
+  end
+end

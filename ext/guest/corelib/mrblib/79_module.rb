@@ -73,3 +73,36 @@ class Module
     __kobako_set_temporary_name(name)
   end
 end
+
+# module_function without arguments: the methods defined after it in the module body
+# become module functions too (mruby 3.3 needed the names).
+module Kernel
+  __kobako_module_function_mode = {}
+
+  Module.alias_method(:__kobako_named_module_function, :module_function)
+
+  Module.define_method(:module_function) do |*names|
+    if names.empty?
+      __kobako_module_function_mode[self] = true
+      nil
+    else
+      __kobako_named_module_function(*names)
+    end
+  end
+
+  Module.define_method(:method_added) do |name|
+    if __kobako_module_function_mode[self] && !is_a?(Class)
+      __kobako_named_module_function(name)
+    end
+  end
+
+  # `public`, `private` or `protected` without arguments end the module_function section.
+  %i[public private protected].each do |visibility|
+    plain = :"__kobako_plain_#{visibility}"
+    Module.alias_method(plain, visibility)
+    Module.define_method(visibility) do |*names|
+      __kobako_module_function_mode.delete(self) if names.empty?
+      __send__(plain, *names)
+    end
+  end
+end

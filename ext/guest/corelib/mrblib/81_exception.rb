@@ -32,3 +32,11 @@ class Exception
     end
   end
 end
+
+class Exception
+  # CRuby 3.3's: the class name alone for an empty message, else #<Class: message>.
+  def inspect
+    text = to_s
+    text.empty? ? self.class.to_s : "#<#{self.class}: #{text}>"
+  end
+end
