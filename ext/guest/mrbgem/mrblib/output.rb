@@ -53,7 +53,7 @@ module Kobako
       if obj.is_a?(Array)
         # Ruby prints a recursive array's inner reference as [...]
         return syswrite("[...]\n") if depth > 64
-        obj.empty? ? syswrite("\n") : obj.each { |o| __puts_one(o, depth + 1) }
+        obj.each { |o| __puts_one(o, depth + 1) } # `puts []` prints nothing, as in CRuby
         return
       end
       s = obj.nil? ? "" : obj.to_s
