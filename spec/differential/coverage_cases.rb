@@ -20,6 +20,9 @@ module CoverageCases
       "[(2**70).div(3), 10.div(2**70), 7.div(2.5), -7.div(2), (2**70).div(2.5), 7.div(Rational(1, 2))]",
       "[(2**70).divmod(3), 10.divmod(2**70), 7.divmod(2.5), -7.divmod(2.5), 7.divmod(-2), 7.divmod(Rational(1, 3)).inspect]",
       "[(7.div(0) rescue $!.class), (7.div(0.0) rescue $!.class), (7.divmod(0) rescue $!.class)]",
+      "[2 ** -2, (-2) ** -3, 10 ** -1, 2.pow(-1), 2 ** 10, 2 ** 0.5, 4 ** Rational(1, 2)].map(&:inspect)",
+      "begin; 0 ** -1; rescue ZeroDivisionError => e; e.message; end",
+      "[3.pow(100, 7), 2.pow(10, 1000), 12.pow(2)]",
       "total_seconds = 7384; hours, rest = total_seconds.divmod(3600); minutes, seconds = rest.divmod(60); format(\"%02d:%02d:%02d\", hours, minutes, seconds)"
     ],
     "Float" => [
@@ -38,6 +41,8 @@ module CoverageCases
     ],
     "Rational and Complex" => [
       "[Rational(1, 2).coerce(3), Rational(1, 2).coerce(0.5), Rational(1, 2).coerce(Rational(1, 3))].inspect",
+      "[Rational(2, 3) ** 2, Rational(2, 3) ** -2, Rational(-2, 3) ** -3, Rational(4, 1) ** Rational(2, 1), Rational(1, 4) ** 0.5, Rational(5, 7) ** 0].map(&:inspect)",
+      "[4 ** Rational(2, 1), 4 ** Rational(1, 2), 2 ** Rational(-2, 1), 8 ** Rational(1, 3)].map(&:inspect)",
       "begin; Rational(1, 2).coerce(\"1\"); rescue TypeError => e; e.message; end",
       "[Rational(333, 1000).rationalize(Rational(1, 100)), Rational(1, 3).rationalize, Rational(-7, 10).rationalize(Rational(1, 10))].inspect",
       "[Complex(1, 2).coerce(3), Complex(1, 2).coerce(Complex(3, 4))].map { |pair| pair.map(&:rectangular) }",
@@ -169,6 +174,14 @@ module CoverageCases
       "e = (raise \"two\\nlines\" rescue $!); e.full_message(highlight: false).lines.first(2).map { |l| l.split(\": \", 2).last }",
       "begin; RuntimeError.new(\"x\").full_message(order: :sideways); rescue ArgumentError => e; e.message; end",
       "Exception.to_tty?",
+      "def log(msg) = \"\#{caller_locations(1, 1).first.label}: \#{msg}\"; def work = log(\"hi\"); work",
+      "def where = caller_locations(0, 1).first.then { |l| [l.path, l.lineno, l.label, l.base_label] }; where",
+      "def outer = inner; def inner = caller_locations.first(1).map(&:label); outer",
+      "def boom = raise(ArgumentError, \"x\"); begin; boom; rescue => e; e.backtrace_locations.first.then { |l| [l.label, l.lineno, l.to_s] }; end",
+      "Exception.new(\"never raised\").backtrace_locations",
+      "class Bag; include Enumerable; def initialize(*items) = @items = items; def each = @items.each { yield _1 }; end; b = Bag.new(3, 1, 2); [b.sort, b.map { _1 * 2 }, b.include?(1), b.min, b.sum, b.first, b.each_slice(2).to_a, b.sort_by { -_1 }]",
+      "def with_default = block_given? ? yield : :none; [with_default, with_default { :given }]",
+      "class Node; def self.visit = yield(:root); end; Node.visit { |n| n.to_s }",
       "[StandardError.new(\"x\").inspect, RuntimeError.new.inspect, ArgumentError.new(\"\").inspect, KeyError.new(\"missing\").inspect]",
       "begin; Integer(\"zz\"); rescue => e; e.inspect.start_with?(\"#<ArgumentError: \"); end",
       "errors = [ArgumentError.new(\"bad\"), TypeError.new(\"worse\")]; errors.map(&:inspect).join(\", \")"

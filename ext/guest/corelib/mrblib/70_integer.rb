@@ -111,3 +111,27 @@ class Integer
     end
   end
 end
+
+# Fix: an Integer to a negative Integer power is a Rational in CRuby (2 ** -2 is (1/4));
+# mruby answered a Float.
+class Integer
+  alias __kobako_pow_float_negative **
+
+  def **(other)
+    if other.is_a?(Integer) && other.negative?
+      raise ZeroDivisionError, "divided by 0" if zero?
+      return Rational(1, __kobako_pow_float_negative(-other))
+    end
+    if other.is_a?(Rational)
+      return Rational(self, 1)**other.numerator if other.denominator == 1
+      return to_f**other.to_f
+    end
+    __kobako_pow_float_negative(other)
+  end
+
+  alias __kobako_pow_mod pow
+
+  def pow(exponent, modulus = (no_modulus = true; nil))
+    no_modulus ? self**exponent : __kobako_pow_mod(exponent, modulus)
+  end
+end

@@ -48,6 +48,20 @@ class Rational
     Rational.__kobako_simplest_between(a, b)
   end
 
+  # Fix: mruby's Rational to a negative Integer power was (0/1).
+  alias __kobako_pow_plain **
+
+  def **(other)
+    other = other.numerator if other.is_a?(Rational) && other.denominator == 1
+    return __kobako_pow_plain(other) unless other.is_a?(Integer)
+    return Rational(1, 1) if other.zero?
+    return Rational(numerator**other, denominator**other) if other.positive?
+    raise ZeroDivisionError, "divided by 0" if zero?
+    num = denominator**-other
+    den = numerator**-other
+    den.negative? ? Rational(-num, -den) : Rational(num, den)
+  end
+
   def coerce(other)
     case other
     when Integer then [Rational(other, 1), self]
