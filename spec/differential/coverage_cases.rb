@@ -82,7 +82,12 @@ module CoverageCases
       "{ a: 1, b: 2 }.transform_keys({ a: :x }) { |k| k.to_s }",
       "{ \"id\" => 1, \"Name\" => 2 }.transform_keys(&:downcase).transform_keys(&:to_sym)",
       "h = { a: 1, b: 2 }; h.transform_keys!({ a: :z }); h",
-      "{ a: 1 }.transform_keys.class"
+      "{ a: 1 }.transform_keys.class",
+      "h = {}.compare_by_identity; a = \"k\"; b = \"k\"; h[a] = 1; h[b] = 2; [h.size, h[a], h[b], h[\"k\"], h.compare_by_identity?, {}.compare_by_identity?]",
+      "h = { 1 => :a, :s => :b, \"str\" => :c }; h.compare_by_identity; [h[1], h[:s], h[\"str\"], h.size, h.dup.compare_by_identity?, h.keys]",
+      "seen = {}.compare_by_identity; objs = [Object.new, Object.new]; objs.each { |o| seen[o] = true }; [seen.size, seen.key?(objs[0]), seen.key?(Object.new)]",
+      "begin; {}.freeze.compare_by_identity; rescue FrozenError => e; e.class; end",
+      "s = Set.new.compare_by_identity; s << \"a\" << \"a\"; x = :sym; s << x << x; [s.size, s.compare_by_identity?, Set.new.compare_by_identity?]"
     ],
     "Range" => [
       "[(1..100).bsearch { |x| x >= 37 }, (1..100).bsearch { |x| x > 100 }, (1...1).bsearch { true }]",

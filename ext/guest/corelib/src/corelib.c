@@ -7,6 +7,7 @@
 #include <mruby.h>
 #include <mruby/array.h>
 #include <mruby/class.h>
+#include <mruby/hash.h>
 #include <mruby/string.h>
 #include <mruby/variable.h>
 #include <mruby/internal.h>
@@ -109,6 +110,24 @@ mod_set_temporary_name(mrb_state *mrb, mrb_value self)
   return self;
 }
 
+/* Hash#compare_by_identity and #compare_by_identity? (the flag is read by hash.c). */
+static mrb_value
+hash_compare_by_identity(mrb_state *mrb, mrb_value self)
+{
+  struct RHash *h = mrb_hash_ptr(self);
+  if (h->flags & MRB_HASH_KOBAKO_IDENTITY) return self;
+  mrb_check_frozen(mrb, h);
+  h->flags |= MRB_HASH_KOBAKO_IDENTITY;
+  mrb_funcall_argv(mrb, self, mrb_intern_lit(mrb, "rehash"), 0, NULL);
+  return self;
+}
+
+static mrb_value
+hash_compare_by_identity_p(mrb_state *mrb, mrb_value self)
+{
+  return mrb_bool_value((mrb_hash_ptr(self)->flags & MRB_HASH_KOBAKO_IDENTITY) != 0);
+}
+
 void
 mrb_mruby_kobako_corelib_gem_init(mrb_state *mrb)
 {
@@ -118,6 +137,8 @@ mrb_mruby_kobako_corelib_gem_init(mrb_state *mrb)
   mrb_define_method(mrb, mrb->float_class, "__kobako_ordinal", flo_ordinal, MRB_ARGS_NONE());
   mrb_define_class_method(mrb, mrb->float_class, "__kobako_from_ordinal", flo_s_from_ordinal, MRB_ARGS_REQ(1));
   mrb_define_method(mrb, mrb->module_class, "__kobako_set_temporary_name", mod_set_temporary_name, MRB_ARGS_REQ(1));
+  mrb_define_method(mrb, mrb->hash_class, "compare_by_identity", hash_compare_by_identity, MRB_ARGS_NONE());
+  mrb_define_method(mrb, mrb->hash_class, "compare_by_identity?", hash_compare_by_identity_p, MRB_ARGS_NONE());
   mrb_define_module_function(mrb, math, "gamma", math_gamma, MRB_ARGS_REQ(1));
   mrb_define_module_function(mrb, math, "lgamma", math_lgamma, MRB_ARGS_REQ(1));
 }
