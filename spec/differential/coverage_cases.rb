@@ -67,6 +67,25 @@ module CoverageCases
       "[String.try_convert(\"a\"), String.try_convert(:a), String.try_convert(nil)]",
       "[\"a\" === \"a\", String === \"a\", case \"yes\" when \"yes\" then 1 end]"
     ],
+    "Encoding" => [
+      "[Encoding::UTF_8.name, Encoding::UTF_8.to_s, Encoding::UTF_8.inspect, Encoding::BINARY.inspect, Encoding::ASCII_8BIT.names, Encoding::US_ASCII.names.first(2)]",
+      "[Encoding.find(\"utf-8\") == Encoding::UTF_8, Encoding.find(\"binary\").name, Encoding.find(Encoding::US_ASCII).name, Encoding.default_external.name, Encoding.default_internal]",
+      "begin; Encoding.find(\"klingon\"); rescue ArgumentError => e; e.message; end",
+      "[\"caf\u00e9\".encoding.name, \"abc\".encoding == Encoding::UTF_8, :abc.encoding.name, :\"caf\u00e9\".encoding.name, /a/.encoding.name, /caf\u00e9/.encoding.name]",
+      "s = +\"data\"; [s.force_encoding(\"UTF-8\").equal?(s), s.force_encoding(Encoding::UTF_8) == \"data\"]",
+      "begin; \"x\".force_encoding(\"klingon\"); rescue ArgumentError => e; e.message; end",
+      "begin; \"x\".freeze.force_encoding(\"UTF-8\"); rescue FrozenError => e; e.class; end",
+      "[\"a\\xffb\".encode(\"UTF-8\", invalid: :replace), \"a\\xffb\".encode(\"UTF-8\", invalid: :replace, replace: \"?\"), \"a\\xffb\".encode(\"UTF-8\", invalid: :replace, undef: :replace, replace: \"\")]",
+      "\"a\\xffb\".encode(\"UTF-8\").bytes",
+      "[\"caf\u00e9\".encode(\"US-ASCII\", undef: :replace), \"caf\u00e9\".encode(\"ASCII\", undef: :replace, replace: \"\"), \"caf\u00e9\".encode(\"US-ASCII\", fallback: { \"\u00e9\" => \"e\" }), \"plain\".encode(\"US-ASCII\")]",
+      "begin; \"caf\u00e9\".encode(\"US-ASCII\"); rescue Encoding::UndefinedConversionError => e; [e.class, e.message]; end",
+      "begin; \"\\xff\".encode(\"US-ASCII\"); rescue Encoding::InvalidByteSequenceError => e; e.message; end",
+      "begin; \"x\".encode(\"EBCDIC-X\"); rescue Encoding::ConverterNotFoundError => e; e.message; end",
+      "[\"<a & \\\"b\\\">\".encode(xml: :text), \"<a & \\\"b\\\">\".encode(xml: :attr), \"a\\r\\nb\\rc\".encode(universal_newline: true), \"a\\nb\".encode(crlf_newline: true)]",
+      "s = +\"x\\xff\"; s.encode!(\"UTF-8\", invalid: :replace, replace: \"?\"); s",
+      "clean = ->(t) { t.encode(\"UTF-8\", invalid: :replace, undef: :replace, replace: \"\").strip }; clean.(\"  r\\xe9sum\\xff  \")",
+      "[Encoding::UTF_8.ascii_compatible?, Encoding::UTF_8.dummy?, Encoding.name_list.include?(\"BINARY\"), Encoding::CompatibilityError.ancestors.include?(EncodingError)]"
+    ],
     "Symbol" => [
       "[:user_id.start_with?(\"user\"), :user_id.end_with?(\"_id\", \"_key\"), :abc.start_with?(\"b\")]",
       "[:a.succ, :az.next, :Hello.swapcase, :sym.id2name]",
