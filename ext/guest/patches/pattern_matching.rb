@@ -66,6 +66,23 @@ KobakoMrubyPatches.add_all [
     C
   },
 
+  # mruby defines the parse.y -> y.tab.c rule only when the gem is loaded while the build
+  # named "host" is current; in our build_config the compiler gem is loaded under the wasm
+  # build, so a patched parse.y would be ignored in favour of the shipped y.tab.c.
+  {
+    file: "mrbgems/mruby-compiler/mrbgem.rake",
+    why: "regenerate y.tab.c from the patched parse.y whichever build loads the compiler gem",
+    from: 'if MRuby::Build.current.name == "host"',
+    to: 'if MRuby.targets["host"] && !Rake::Task.task_defined?("#{__dir__}/core/y.tab.c")'
+  },
+
+  {
+    file: "src/proc.c",
+    why: "local_variables leaves out the parser's hidden locals (~pm..., ~match), as CRuby shows none",
+    from: "          case '*': case '&':\n",
+    to: "          case '*': case '&': case '~':\n"
+  },
+
   # --- pattern matching: lexer state --------------------------------------------------
   {
     file: "include/mruby/compile.h",
@@ -1066,6 +1083,80 @@ opt_rescue      : keyword_rescue exc_list exc_var then
         return new_if(p, cond, body, kobako_pm_branches(p, c, clauses->cdr));
       }
 
+      /* CRuby's checks on the names a pattern binds (those starting with `_` aside): each
+       * at most once, and none inside an alternative. */
+      typedef struct {
+        node *seen;
+        mrb_bool duplicated;
+        mrb_sym in_alternative;
+      } kobako_pm_names;
+
+      static void
+      kobako_pm_bound(parser_state *p, kobako_pm_names *ns, mrb_sym name, mrb_bool alt)
+      {
+        const char *s = name ? mrb_sym_name(p->mrb, name) : NULL;
+        if (!s || s[0] == '_') return;
+        for (node *n = ns->seen; n; n = n->cdr) {
+          if (sym(n->car) == name) ns->duplicated = TRUE;
+        }
+        ns->seen = cons(nsym(name), ns->seen);
+        if (alt && !ns->in_alternative) ns->in_alternative = name;
+      }
+
+      static void
+      kobako_pm_walk(parser_state *p, kobako_pm_names *ns, node *pat, mrb_bool alt)
+      {
+        node *b = pat->cdr, *n;
+        switch (intn(pat->car)) {
+        case PM_BIND:
+          kobako_pm_bound(p, ns, sym(b), alt);
+          break;
+        case PM_AS:
+          kobako_pm_walk(p, ns, b->car, alt);
+          kobako_pm_bound(p, ns, sym(b->cdr), alt);
+          break;
+        case PM_ALT:
+          kobako_pm_walk(p, ns, b->car, TRUE);
+          kobako_pm_walk(p, ns, b->cdr, TRUE);
+          break;
+        case PM_ARRAY:   /* const pre rest post */
+          for (n = b->cdr->car; n; n = n->cdr) kobako_pm_walk(p, ns, n->car, alt);
+          if (b->cdr->cdr->car) kobako_pm_bound(p, ns, sym(b->cdr->cdr->car->car), alt);
+          for (n = b->cdr->cdr->cdr->car; n; n = n->cdr) kobako_pm_walk(p, ns, n->car, alt);
+          break;
+        case PM_FIND:    /* const rest mid rest */
+          kobako_pm_bound(p, ns, sym(b->cdr->car->car), alt);
+          for (n = b->cdr->cdr->car; n; n = n->cdr) kobako_pm_walk(p, ns, n->car, alt);
+          kobako_pm_bound(p, ns, sym(b->cdr->cdr->cdr->car->car), alt);
+          break;
+        case PM_HASH:    /* const keys . rest */
+          for (n = b->cdr->car; n; n = n->cdr) {
+            if (n->car->cdr) kobako_pm_walk(p, ns, n->car->cdr, alt);
+            else kobako_pm_bound(p, ns, sym(n->car->car), alt);
+          }
+          if (b->cdr->cdr && !intn(b->cdr->cdr->cdr)) kobako_pm_bound(p, ns, sym(b->cdr->cdr->car), alt);
+          break;
+        }
+      }
+
+      static void
+      kobako_pm_check_names(parser_state *p, node *pat)
+      {
+        kobako_pm_names ns = { 0, FALSE, 0 };
+        kobako_pm_walk(p, &ns, pat, FALSE);
+        if (ns.duplicated) {
+          yyerror(p, "duplicated variable name");
+        }
+        else if (ns.in_alternative) {
+          char what[] = ")";
+          const char *name = mrb_sym_name(p->mrb, ns.in_alternative);
+          char buf[256] = "illegal variable in alternative pattern (";
+          strncat(buf, name, sizeof(buf) - strlen(buf) - sizeof(what));
+          strcat(buf, what);
+          yyerror(p, buf);
+        }
+      }
+
       /* case subject; in ...; end. clauses: ((pattern . guard) body level) ..., else last */
       static node*
       kobako_pm_case(parser_state *p, node *subject, node *clauses)
@@ -1073,6 +1164,9 @@ opt_rescue      : keyword_rescue exc_list exc_var then
         kobako_pm c;
         c.level = intn(clauses->car->cdr->cdr->car);
         c.single = clauses->cdr == 0;   /* one branch, no else: CRuby's detailed message */
+        for (node *n = clauses; n; n = n->cdr) {
+          if (n->car->car) kobako_pm_check_names(p, n->car->car->car);
+        }
         node *body = new_begin(p, new_asgn(p, kobako_pm_lv(p, kobako_pm_local(p, &c, 'v', 0)), subject));
         push(body, new_asgn(p, kobako_pm_lv(p, kobako_pm_local(p, &c, 'a', 0)), new_nil(p)));
         push(body, kobako_pm_branches(p, &c, clauses));

@@ -160,3 +160,15 @@ class Data
     result
   end
 end
+
+class Time
+  # CRuby 3.2+: the requested keys it knows, in the order asked; every key for nil.
+  def deconstruct_keys(keys)
+    raise TypeError, "wrong argument type #{keys.class} (expected Array or nil)" unless keys.nil? || keys.is_a?(Array)
+
+    known = %i[year month day yday wday hour min sec subsec dst zone]
+    (keys.nil? ? known : keys.select { |key| known.include?(key) }).each_with_object({}) do |key, result|
+      result[key] = key == :dst ? dst? : __send__(key)
+    end
+  end
+end
