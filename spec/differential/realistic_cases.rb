@@ -15,7 +15,6 @@ module RealisticScripts
     "structs for results" => "Struct.new(..., keyword_init:)",
     "chunk and slice" => "Enumerable#chunk_while",
     "method objects" => "Kernel#method and Method#to_proc",
-    "pattern matching" => "case/in pattern matching",
     "base64 round trip" => "String#b"
   }.freeze
 
