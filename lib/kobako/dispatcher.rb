@@ -39,17 +39,19 @@ module Kobako
       return req if String === req
 
       object, capability, label = resolve_target(req.target)
-      return fail_call(target_unknown(req.target)) unless capability
+      return fail_call(target_unknown(req.target), klass: "NameError") unless capability
 
       method, shape = resolve(object, capability, req.name, label)
       if Capabilities.needs_block?(method.name) && req.block.zero?
-        return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block")
+        return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block", klass: "ArgumentError")
       end
 
       Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
       invoke(method, req, label, token)
-    rescue Capabilities::Refused, Arguments::Mismatch => e
-      fail_call(e.message)
+    rescue Capabilities::Refused => e
+      fail_call(e.message, klass: "NoMethodError")
+    rescue Arguments::Mismatch => e
+      fail_call(e.message, klass: "ArgumentError")
     rescue HandleExhaustedError
       raise
     rescue StandardError => e
@@ -149,23 +151,29 @@ module Kobako
       raise error if HostInterrupts.delivered?(error)
 
       detail = error.host_detail if error.is_a?(Exposures::NotExposed)
-      fail_call(@errors.message_for(error, "#{label}.#{method.name}"), error, detail)
+      klass, text, own = @errors.describe(error)
+      fail_call(text, error, detail, klass: klass, service: "#{label}.#{method.name}", service_class: own)
     end
 
     def encode_result(value, method, label)
       Codec.encode(value, handles: @handles)
     rescue Exposures::NotExposed => e
-      fail_call("#{label}.#{method.name} returned #{e.message}", nil, "#{label}.#{method.name}: #{e.host_detail}")
+      fail_call("#{label}.#{method.name} returned #{e.message}", nil, "#{label}.#{method.name}: #{e.host_detail}",
+                klass: "TypeError")
     rescue Codec::UnsupportedValue => e
-      fail_call("#{label}.#{method.name} returned a value that cannot cross to the sandbox: #{e.message}")
+      fail_call("#{label}.#{method.name} returned a value that cannot cross to the sandbox: #{e.message}",
+                klass: "TypeError")
     end
 
-    # An error fault carrying `message` for the guest, recorded with what only the host sees.
-    def fail_call(message, exception = nil, host_detail = nil)
+    # An error fault for the guest, recorded with what only the host sees. The guest raises
+    # an instance of `klass` (a standard exception class name) that is also a
+    # Kobako::ServiceError; `service` ("Shop::Orders.refund") is set when the Service itself
+    # raised, and `message` is nil when the policy tells the class alone.
+    def fail_call(message, exception = nil, host_detail = nil, klass: "RuntimeError", service: nil, service_class: nil)
       id = (@next_failure += 1)
       @failures[id] = Failure.new(exception, host_detail)
       @failures.shift if @failures.size > MAX_FAILURES
-      Codec.encode_fault("error", message, id: id)
+      Codec.encode_fault("error", message, id: id, class: klass, service: service, service_class: service_class || klass)
     end
   end
 end

@@ -7,7 +7,7 @@ module Kobako
   #   :sanitized  (default) the class (the nearest standard Ruby class) and the original
   #               message, without did_you_mean/error_highlight additions, with inspections
   #               of host objects, memory addresses and absolute paths removed;
-  #   :class_only the class alone;
+  #   :class_only the class alone (the guest's exception then has the class's default message);
   #   a callable  `->(error) { "text" }`: the String it returns is the message, as is
   #               (it is host code); anything else, or an exception, means :class_only.
   class ServiceErrors
@@ -46,15 +46,18 @@ module Kobako
       @exposures = exposures
     end
 
-    # What the script reads when `call` ("Shop::Orders.refund") raised `error`.
-    def message_for(error, call)
+    # What the script is told when a Service raised `error`: the class it sees (the nearest
+    # standard one), the message (nil: the class alone) and the name it may log as
+    # `#service_class` (the exception's own class name, except under :class_only).
+    def describe(error)
       klass = public_class_name(error)
       text = case @policy
              when :class_only then nil
              when :sanitized then MessageSanitizer.clean(original_message(error), @exposures.labels)
              else custom_message(error)
              end
-      text.nil? ? "#{call} raised #{klass}" : "#{call} raised #{klass}: #{text}"
+      own = MODULE_NAME.bind_call(Capabilities.class_of(error)) unless @policy == :class_only
+      [klass, text, own || klass]
     end
 
     # The nearest standard class of `error`, by name.

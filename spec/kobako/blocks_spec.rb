@@ -98,7 +98,7 @@ RSpec.describe Kobako::Sandbox, "blocks" do
     expect(sandbox.eval("Seq::Map.rescuing { raise 'oops' }"))
       .to eq("service rescued Kobako::SandboxError: the sandbox block raised RuntimeError: oops")
     expect(sandbox.eval("begin; Seq::Map.wrapping { raise 'oops' }; rescue Kobako::ServiceError => e; e.message; end"))
-      .to eq("Seq::Map.wrapping raised ArgumentError: wrapped (the sandbox block raised RuntimeError: oops)")
+      .to eq("wrapped (the sandbox block raised RuntimeError: oops)")
   end
 
   it "gives nested Service calls their own blocks" do

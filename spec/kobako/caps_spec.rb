@@ -4,7 +4,7 @@ require "spec_helper"
 RSpec.describe Kobako::Sandbox, "caps" do
   # The pre-initialised image starts with the free heap a warm-up eval left behind
   # (docs/decisions.md), so an allocation can use up to this much before memory grows.
-  ENTRY_SLACK = 64 << 10
+  ENTRY_SLACK = 128 << 10
 
   def elapsed
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)

@@ -58,7 +58,7 @@ RSpec.describe Kobako::Sandbox, "errors" do
     expect { sandbox.eval("1 / 0") }.to raise_error(Kobako::SandboxError, "divided by 0") { |e|
       expect(e.klass).to eq("ZeroDivisionError")
     }
-    expect { sandbox.eval("nil.upcase") }.to raise_error(Kobako::SandboxError, /undefined method 'upcase'/) { |e|
+    expect { sandbox.eval("nil.upcase") }.to raise_error(Kobako::SandboxError, /\Aundefined method `upcase' for nil\z/) { |e|
       expect(e.klass).to eq("NoMethodError")
     }
     code = "module App; class Boom < StandardError; end; end\nraise App::Boom, 'custom'"

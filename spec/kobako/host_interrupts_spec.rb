@@ -22,8 +22,8 @@ RSpec.describe Kobako::Sandbox, "host interrupts and misbehaving host objects" d
     it "still turns a Service's own exceptions into ServiceErrors (gvl: :#{gvl})" do
       sandbox = described_class.new(gvl: gvl)
       sandbox.define(:T).bind(:Fail, -> { raise ArgumentError, "own" })
-      expect(sandbox.eval("begin; T::Fail.call; rescue Kobako::ServiceError => e; e.message; end"))
-        .to eq("T::Fail.call raised ArgumentError: own")
+      expect(sandbox.eval("begin; T::Fail.call; rescue Kobako::ServiceError => e; [e.class.to_s, e.message, e.service]; end"))
+        .to eq(["ArgumentError", "own", "T::Fail.call"])
     end
   end
 

@@ -9,7 +9,7 @@ RSpec.describe Kobako::Sandbox, "isolation" do
     sandbox.eval("$counter = 1; LIMIT = 10; def helper; end; class Widget; end; Object.new.instance_variable_set(:@a, 1)")
     expect(sandbox.eval("$counter")).to be_nil
     expect(sandbox.eval("[Object.const_defined?(:LIMIT), Object.const_defined?(:Widget)]")).to eq([false, false])
-    expect { sandbox.eval("helper") }.to raise_error(Kobako::SandboxError, /undefined method 'helper'/)
+    expect { sandbox.eval("helper") }.to raise_error(Kobako::SandboxError, /\Aundefined local variable or method `helper' for main\z/)
   end
 
   it "forgets monkey patches of core classes" do

@@ -85,8 +85,8 @@ RSpec.describe Kobako::Sandbox, "captured output" do
       expect(sandbox.eval("Object.const_defined?(:#{name})")).to be(false), "#{name} should not exist in the guest"
     end
     expect { sandbox.eval("`ls`") }.to raise_error(Kobako::SandboxError)
-    expect { sandbox.eval("system('ls')") }.to raise_error(Kobako::SandboxError, /undefined method 'system'/)
-    expect { sandbox.eval("exit 1") }.to raise_error(Kobako::SandboxError, /undefined method 'exit'/)
-    expect { sandbox.eval("gets") }.to raise_error(Kobako::SandboxError, /undefined method 'gets'/)
+    expect { sandbox.eval("system('ls')") }.to raise_error(Kobako::SandboxError, /\Aundefined method `system' for main\z/)
+    expect { sandbox.eval("exit 1") }.to raise_error(Kobako::SandboxError, /\Aundefined method `exit' for main\z/)
+    expect { sandbox.eval("gets") }.to raise_error(Kobako::SandboxError, /\Aundefined local variable or method `gets' for main\z/)
   end
 end

@@ -67,7 +67,18 @@ kobako_write_error(kobako_writer *w, const char *origin, const char *klass, cons
 static mrb_value
 call_message(mrb_state *mrb, void *exc)
 {
-  return mrb_funcall_id(mrb, *(mrb_value *)exc, MRB_SYM(message), 0);
+  /* A Service error tells the host which call raised what (mrblib/service_error.rb). */
+  mrb_sym host_message = mrb_intern_lit(mrb, "__kobako_host_message");
+  mrb_value msg = mrb_respond_to(mrb, *(mrb_value *)exc, host_message)
+                      ? mrb_funcall_argv(mrb, *(mrb_value *)exc, host_message, 0, NULL)
+                      : mrb_funcall_id(mrb, *(mrb_value *)exc, MRB_SYM(message), 0);
+  /* The "Did you mean?" hint (corelib) goes to the host with the message. */
+  mrb_sym hint = mrb_intern_lit(mrb, "__kobako_hint");
+  if (mrb_string_p(msg) && mrb_respond_to(mrb, *(mrb_value *)exc, hint)) {
+    mrb_value extra = mrb_funcall_argv(mrb, *(mrb_value *)exc, hint, 0, NULL);
+    if (mrb_string_p(extra) && RSTRING_LEN(extra) > 0) msg = mrb_str_plus(mrb, msg, extra);
+  }
+  return msg;
 }
 
 /* The exception's message, computed defensively: a script can override #message. */
@@ -88,7 +99,7 @@ static const char *
 exception_origin(mrb_state *mrb, mrb_value exc)
 {
   struct RClass *kobako = mrb_module_get(mrb, "Kobako");
-  struct RClass *service_error = mrb_class_get_under(mrb, kobako, "ServiceError");
+  struct RClass *service_error = mrb_module_get_under(mrb, kobako, "ServiceError");
   return mrb_obj_is_kind_of(mrb, exc, service_error) ? "service" : "sandbox";
 }
 

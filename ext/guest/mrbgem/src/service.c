@@ -41,10 +41,21 @@ static int frame_depth;
 static uint32_t last_serial;
 static mrb_value frame_values;
 
-static struct RClass *
-service_error_class(mrb_state *mrb)
+/* The exception a failed Service call raises in the script: an instance of a standard
+ * class that is also a Kobako::ServiceError, built by Kobako.__service_error
+ * (mrblib/service_error.rb) from the class name, message, call and host class name. */
+static mrb_value
+service_error(mrb_state *mrb, const char *klass, mrb_value message, mrb_value service, mrb_value service_class)
 {
-  return mrb_class_get_under(mrb, mrb_module_get(mrb, "Kobako"), "ServiceError");
+  mrb_value argv[4] = { mrb_str_new_cstr(mrb, klass), message, service, service_class };
+  struct RClass *kobako = mrb_module_get(mrb, "Kobako");
+  return mrb_funcall_argv(mrb, mrb_obj_value(kobako), mrb_intern_lit(mrb, "__service_error"), 4, argv);
+}
+
+static mrb_value
+fault_field(mrb_state *mrb, mrb_value fault, const char *name)
+{
+  return mrb_hash_p(fault) ? mrb_hash_get(mrb, fault, mrb_str_new_cstr(mrb, name)) : mrb_nil_value();
 }
 
 mrb_value
@@ -143,18 +154,14 @@ encode_or_raise(mrb_state *mrb, mrb_value v, kobako_writer *w, mrb_value target,
              what, target, name, err.message);
 }
 
-/* Reads the "kind", "message" and "id" of a fault payload. */
-static void
-read_fault(mrb_state *mrb, const uint8_t *ptr, size_t len, mrb_value *kind, mrb_value *message, mrb_value *id)
+/* Reads a fault payload: a Hash with "kind", "message", "id" and, for "error", "class",
+ * "service" and "service_class" (nil when it is not a Hash). */
+static mrb_value
+read_fault(mrb_state *mrb, const uint8_t *ptr, size_t len)
 {
   struct kobako_decoded d = kobako_decode(mrb, ptr, len);
-  *kind = mrb_nil_value();
-  *message = mrb_nil_value();
-  *id = mrb_nil_value();
-  if (d.error || d.fault || !mrb_hash_p(d.value)) return;
-  *kind = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "kind"));
-  *message = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "message"));
-  *id = mrb_hash_get(mrb, d.value, mrb_str_new_lit(mrb, "id"));
+  if (d.error || d.fault || !mrb_hash_p(d.value)) return mrb_nil_value();
+  return d.value;
 }
 
 static int
@@ -168,9 +175,7 @@ struct response {
   const uint8_t *ptr;
   size_t len;
   mrb_value value;
-  mrb_value fault_kind;
-  mrb_value fault_message;
-  mrb_value fault_id;
+  mrb_value fault;
   const char *error;
   int is_fault;
 };
@@ -184,7 +189,7 @@ read_response(mrb_state *mrb, void *data)
   r->value = d.value;
   if (d.fault) {
     r->is_fault = 1;
-    read_fault(mrb, d.fault, d.fault_len, &r->fault_kind, &r->fault_message, &r->fault_id);
+    r->fault = read_fault(mrb, d.fault, d.fault_len);
   }
   return mrb_nil_value();
 }
@@ -223,10 +228,15 @@ call_host(mrb_state *mrb, mrb_value self)
   /* The host decides; refusing an undeclared name here only saves the round trip. */
   mrb_value declared = kobako_proxy_methods(mrb, proxy);
   if (mrb_hash_p(declared) && !mrb_hash_key_p(mrb, declared, mrb_symbol_value(name))) {
-    mrb_raisef(mrb, service_error_class(mrb), "%v.%n is not callable from the sandbox", target, name);
+    mrb_value msg = mrb_format(mrb, "%v.%n is not callable from the sandbox", target, name);
+    mrb_value exc = service_error(mrb, "NoMethodError", msg, mrb_nil_value(), mrb_nil_value());
+    mrb_value refused[2] = { mrb_symbol_value(name), mrb_hash_keys(mrb, declared) };
+    mrb_funcall_argv(mrb, exc, mrb_intern_lit(mrb, "__kobako_refused"), 2, refused);
+    mrb_exc_raise(mrb, exc);
   }
   if (frame_depth >= KOBAKO_MAX_NESTING) {
-    mrb_raisef(mrb, service_error_class(mrb), "Service calls nest deeper than %d levels", KOBAKO_MAX_NESTING);
+    mrb_value msg = mrb_format(mrb, "Service calls nest deeper than %d levels", KOBAKO_MAX_NESTING);
+    mrb_exc_raise(mrb, service_error(mrb, "RuntimeError", msg, mrb_nil_value(), mrb_nil_value()));
   }
 
   kobako_writer *w = kobako_wire_writer();
@@ -251,7 +261,7 @@ call_host(mrb_state *mrb, mrb_value self)
 
   struct response r;
   memset(&r, 0, sizeof(r));
-  r.value = r.fault_kind = r.fault_message = r.fault_id = mrb_nil_value();
+  r.value = r.fault = mrb_nil_value();
   kobako_host_send(w, &r.ptr, &r.len);
 
   mrb_bool failed = FALSE;
@@ -263,11 +273,16 @@ call_host(mrb_state *mrb, mrb_value self)
   if (r.error) mrb_raisef(mrb, E_RUNTIME_ERROR, "the host sent a malformed response (%s)", r.error);
   if (!r.is_fault) return r.value;
 
-  if (str_is(r.fault_kind, "reraise") && mrb_type(pending) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, pending);
-  if (str_is(r.fault_kind, "break") && mrb_break_p(pending)) mrb_exc_raise(mrb, pending);
-  if (str_is(r.fault_kind, "error") && mrb_string_p(r.fault_message)) {
-    mrb_value exc = mrb_exc_new_str(mrb, service_error_class(mrb), r.fault_message);
-    if (mrb_integer_p(r.fault_id)) mrb_iv_set(mrb, exc, mrb_intern_lit(mrb, KOBAKO_FAULT_IVAR), r.fault_id);
+  mrb_value fkind = fault_field(mrb, r.fault, "kind");
+  if (str_is(fkind, "reraise") && mrb_type(pending) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, pending);
+  if (str_is(fkind, "break") && mrb_break_p(pending)) mrb_exc_raise(mrb, pending);
+  if (str_is(fkind, "error")) {
+    mrb_value klass = fault_field(mrb, r.fault, "class");
+    mrb_value exc = service_error(mrb, mrb_string_p(klass) ? mrb_str_to_cstr(mrb, klass) : "RuntimeError",
+                                  fault_field(mrb, r.fault, "message"), fault_field(mrb, r.fault, "service"),
+                                  fault_field(mrb, r.fault, "service_class"));
+    mrb_value id = fault_field(mrb, r.fault, "id");
+    if (mrb_integer_p(id)) mrb_iv_set(mrb, exc, mrb_intern_lit(mrb, KOBAKO_FAULT_IVAR), id);
     mrb_exc_raise(mrb, exc);
   }
   mrb_raisef(mrb, E_RUNTIME_ERROR, "the host sent a fault this guest does not understand for %v.%n", target, name);
@@ -394,6 +409,6 @@ kobako_service_init(mrb_state *mrb, struct RClass *kobako)
   mrb_gc_register(mrb, service_methods);
   frame_values = mrb_ary_new_capa(mrb, 2 * KOBAKO_MAX_NESTING);
   mrb_gc_register(mrb, frame_values);
-  mrb_define_class_under(mrb, kobako, "ServiceError", E_STANDARD_ERROR);
+  mrb_define_module_under(mrb, kobako, "ServiceError");
   mrb_define_module_function(mrb, kobako, "__call_host", call_host, MRB_ARGS_REQ(5));
 }

@@ -1,0 +1,34 @@
+# Error messages worded as CRuby's (the wording itself lives in the corelib gem's Ruby).
+KobakoMrubyPatches.add_all [
+  {
+    file: "src/class.c",
+    why: "NoMethodError/NameError for a missing method: CRuby's wording with the receiver " \
+         "described, built by NameError.__kobako_missing (corelib) when it is defined",
+    from: <<~C,
+      mrb_noreturn void
+      mrb_method_missing(mrb_state *mrb, mrb_sym name, mrb_value self, mrb_value args)
+      {
+        mrb_no_method_error(mrb, name, args, "undefined method '%n'", name);
+      }
+    C
+    to: <<~C
+      mrb_noreturn void
+      mrb_method_missing(mrb_state *mrb, mrb_sym name, mrb_value self, mrb_value args)
+      {
+        /* kobako: a bare name (no receiver, no arguments) is CRuby's "local variable or method" */
+        struct RClass *ne = mrb_exc_get_id(mrb, MRB_SYM(NameError));
+        mrb_sym helper = mrb_intern_lit(mrb, "__kobako_missing");
+        if (mrb_respond_to(mrb, mrb_obj_value(ne), helper)) {
+          mrb_callinfo *ci = mrb->c->ci;
+          mrb_bool vcall = ci > mrb->c->cibase && mrb_array_p(args) && RARRAY_LEN(args) == 0 &&
+                           mrb_obj_eq(mrb, ci[-1].stack[0], self) && mrb_nil_p(ci->stack[mrb_ci_bidx(ci)]);
+          mrb_value argv[5] = { mrb_symbol_value(name), self, args, mrb_bool_value(vcall),
+                                mrb_bool_value(mrb_obj_eq(mrb, self, mrb_obj_value(mrb->top_self))) };
+          mrb_value exc = mrb_funcall_argv(mrb, mrb_obj_value(ne), helper, 5, argv);
+          if (mrb_obj_is_kind_of(mrb, exc, ne)) mrb_exc_raise(mrb, exc);
+        }
+        mrb_no_method_error(mrb, name, args, "undefined method '%n'", name);
+      }
+    C
+  },
+]
