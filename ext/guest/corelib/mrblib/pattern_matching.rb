@@ -1,7 +1,7 @@
 # Pattern matching (case/in, `value => pattern`, `value in pattern`) as CRuby 3.3 has it.
 # The parser (patches/pattern_matching.rb) rewrites every pattern into ordinary code that
 # calls the methods of Kobako::PatternMatching below; this file is their runtime half, plus
-# the exceptions and the deconstruct methods of the core classes.
+# the exceptions and the deconstruct methods of the core classes (Struct's are in 50_struct.rb).
 
 class NoMatchingPatternError < StandardError
 end
@@ -91,15 +91,6 @@ module Kobako
       raise NoMatchingPatternError, "#{value.inspect}: #{reason}"
     end
 
-    # Struct#deconstruct_keys, Data#deconstruct_keys and MatchData#deconstruct_keys: all
-    # pairs for nil; otherwise the requested keys in order, stopping at the first unknown.
-    def self.members_for_keys(keys, size)
-      return nil if keys.nil?
-      raise TypeError, "wrong argument type #{keys.class} (expected Array or nil)" unless keys.is_a?(Array)
-      return [] if keys.size > size
-
-      keys
-    end
   end
 end
 
@@ -115,44 +106,22 @@ class Hash
   end
 end
 
-class Struct
-  def deconstruct
-    to_a
-  end
-
-  def deconstruct_keys(keys)
-    wanted = Kobako::PatternMatching.members_for_keys(keys, size)
-    return to_h if wanted.nil?
-
-    result = {}
-    names = members
-    wanted.each do |key|
-      if key.is_a?(Integer)
-        break unless key >= -size && key < size
-
-        result[key] = self[key]
-      else
-        break unless (key.is_a?(Symbol) || key.is_a?(String)) && names.include?(key.to_sym)
-
-        result[key] = self[key.to_sym]
-      end
-    end
-    result
-  end
-end
-
 class Data
   def deconstruct
     members.map { |name| __send__(name) }
   end
 
+  # All pairs for nil; otherwise the requested keys in order, up to the first unknown one
+  # (none when more keys are asked than there are members), as in CRuby.
   def deconstruct_keys(keys)
-    wanted = Kobako::PatternMatching.members_for_keys(keys, members.size)
-    return to_h if wanted.nil?
+    return to_h if keys.nil?
+    raise TypeError, "wrong argument type #{keys.class} (expected Array or nil)" unless keys.is_a?(Array)
 
     result = {}
     names = members
-    wanted.each do |key|
+    return result if keys.size > names.size
+
+    keys.each do |key|
       break unless (key.is_a?(Symbol) || key.is_a?(String)) && names.include?(key.to_sym)
 
       result[key] = __send__(key.to_sym)
