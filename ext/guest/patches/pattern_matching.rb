@@ -998,6 +998,15 @@ opt_rescue      : keyword_rescue exc_list exc_var then
         return cond;
       }
 
+      /* [:key, ...] of a hash pattern's keys (a fresh node each time) */
+      static node*
+      kobako_pm_key_array(parser_state *p, node *keys)
+      {
+        node *syms = 0;
+        for (node *n = keys; n; n = n->cdr) syms = push(syms, new_sym(p, sym(n->car->car)));
+        return new_array(p, syms);
+      }
+
       /* (PM_HASH const keys . rest) */
       static node*
       kobako_pm_hash_cond(parser_state *p, kobako_pm *c, node *pat, mrb_sym value, int depth)
@@ -1005,10 +1014,8 @@ opt_rescue      : keyword_rescue exc_list exc_var then
         node *konst = pat->car, *keys = pat->cdr->car, *rest = pat->cdr->cdr, *n;
         mrb_bool no_rest = rest && intn(rest->cdr);                 /* **nil */
         mrb_sym rest_name = rest && !no_rest ? sym(rest->car) : 0;  /* **name */
-        node *names = 0;
-        for (n = keys; n; n = n->cdr) names = push(names, new_sym(p, sym(n->car->car)));
         /* deconstruct_keys gets the keys, or nil when the pattern wants the rest or has none */
-        node *wanted = keys && (!rest || (!no_rest && !rest_name)) ? new_array(p, names) : new_nil(p);
+        node *wanted = keys && (!rest || (!no_rest && !rest_name)) ? kobako_pm_key_array(p, keys) : new_nil(p);
         node *cond = konst ? kobako_pm_eqq(p, c, konst, value, depth) : 0;
         mrb_sym hash = kobako_pm_local(p, c, 'h', depth);
         node *call = kobako_pm_helper(p, "deconstruct_keys", list2(kobako_pm_lv(p, value), wanted));
@@ -1022,18 +1029,16 @@ opt_rescue      : keyword_rescue exc_list exc_var then
           node *sub = n->car->cdr;
           cond = kobako_pm_and(p, cond, sub ? kobako_pm_sub(p, c, sub, item, depth) : kobako_pm_bind(p, key, item));
         }
-        node *named = 0;
-        for (n = keys; n; n = n->cdr) named = push(named, new_sym(p, sym(n->car->car)));
-        if (rest_name) {
-          node *left = kobako_pm_helper(p, "rest", list2(kobako_pm_lv(p, hash), new_array(p, named)));
-          cond = kobako_pm_and(p, cond, kobako_pm_bind(p, rest_name, left));
-        }
-        else if (no_rest) {
-          node *left = kobako_pm_helper(p, "rest", list2(kobako_pm_lv(p, hash), new_array(p, named)));
-          node *copy = 0;
-          for (n = keys; n; n = n->cdr) copy = push(copy, new_sym(p, sym(n->car->car)));
-          cond = kobako_pm_and(p, cond, kobako_pm_check(p, c, kobako_pm_send(p, left, "empty?", 0), "rest",
-                                                        list2(kobako_pm_lv(p, hash), new_array(p, copy))));
+        if (rest_name || no_rest) {
+          node *left = kobako_pm_helper(p, "rest", list2(kobako_pm_lv(p, hash), kobako_pm_key_array(p, keys)));
+          if (rest_name) {
+            cond = kobako_pm_and(p, cond, kobako_pm_bind(p, rest_name, left));
+          }
+          else {
+            node *empty = kobako_pm_send(p, left, "empty?", 0);
+            cond = kobako_pm_and(p, cond, kobako_pm_check(p, c, empty, "rest",
+                                                          list2(kobako_pm_lv(p, hash), kobako_pm_key_array(p, keys))));
+          }
         }
         else if (!keys && !rest) {
           node *empty = kobako_pm_send(p, kobako_pm_lv(p, hash), "empty?", 0);
