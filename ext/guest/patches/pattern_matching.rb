@@ -4,19 +4,19 @@
 # nodes (if/and/or, assignments to hidden locals, `===` and calls to the runtime helpers of
 # corelib/mrblib/pattern_matching.rb), so codegen and the VM are untouched. y.tab.c is
 # regenerated from parse.y by mruby's rake (bison), so parser fixes live in parse.y.
-PARSE_Y = "mrbgems/mruby-compiler/core/parse.y"
+parse_y = "mrbgems/mruby-compiler/core/parse.y"
 
 KobakoMrubyPatches.add_all [
   # CRuby assigns the named groups of a regexp literal (without interpolation) on the
   # left of =~ to local variables; mruby's parser did not know named groups.
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`/(?<year>\\d+)/ =~ s` assigns `year` (nil when there is no match), as in CRuby",
     from: '$$ = call_bin_op(p, $1, "=~", $3);',
     to: "$$ = kobako_match_op(p, $1, $3);"
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "the helper the previous patch calls",
     from: <<~'C',
       static void
@@ -100,7 +100,7 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`in name:` at the end of a line ends the pattern (CRuby's in_kwarg newline rule)",
     from: <<-'C',
     if (!space_seen && IS_END()) {
@@ -116,7 +116,7 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "the helper the previous patch calls",
     from: "#include \"lex.def\"\n\nstatic int\nparser_yylex(parser_state *p)\n",
     to: <<~'C'
@@ -138,13 +138,13 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "count the braces a top-level pattern opens (open)",
     from: "  case '{':\n    if (p->lpar_beg && p->lpar_beg == p->paren_nest) {",
     to: "  case '{':\n    if (p->pm_lex) p->pm_brace++; /* kobako */\n    if (p->lpar_beg && p->lpar_beg == p->paren_nest) {"
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "count the braces a top-level pattern opens (close)",
     from: "  case '}':\n    COND_LEXPOP();",
     to: "  case '}':\n    if (c == '}' && p->pm_lex) p->pm_brace--; /* kobako */\n    COND_LEXPOP();"
@@ -152,7 +152,7 @@ KobakoMrubyPatches.add_all [
 
   # --- pattern matching: grammar ------------------------------------------------------
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "types of the pattern nonterminals",
     from: "%type <id> f_label\n",
     to: <<~'C'
@@ -165,7 +165,7 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`->(x) { ... }` is its own rule, so a pattern can use a lambda as a value",
     from: <<-'C',
                 | tLAMBDA
@@ -195,13 +195,13 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`case x in pat` on one line is the one-line `in`, as in CRuby (shift, not a conflict)",
     from: "%nonassoc tLOWEST\n%nonassoc tLBRACE_ARG\n",
     to: "%nonassoc tLOWEST\n%nonassoc tLBRACE_ARG\n%nonassoc keyword_in\n"
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "case/in",
     from: <<-'C',
                 | keyword_case opt_terms case_body keyword_end
@@ -223,7 +223,7 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`value => pattern` replaces mruby's `value => local` (CRuby's rightward assignment is a pattern)",
     from: <<-'C',
                 | arg tASSOC tIDENTIFIER
@@ -236,7 +236,7 @@ KobakoMrubyPatches.add_all [
     to: ""
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "`value => pattern` (raises NoMatchingPatternError) and `value in pattern` (true/false)",
     from: <<-'C',
                 | '!' command_call
@@ -274,7 +274,7 @@ KobakoMrubyPatches.add_all [
     C
   },
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "the pattern grammar (CRuby 3.3's p_* rules) and the lambda rule moved out of primary",
     from: "opt_rescue      : keyword_rescue exc_list exc_var then\n",
     to: <<-'C'
@@ -688,7 +688,7 @@ opt_rescue      : keyword_rescue exc_list exc_var then
 
   # --- pattern matching: from the pattern tree to ordinary nodes ----------------------
   {
-    file: PARSE_Y,
+    file: parse_y,
     why: "build pattern trees and rewrite them into if/and/or, hidden locals and helper calls",
     from: "%}\n\n%define parse.error verbose\n",
     to: <<~'C'
