@@ -58,6 +58,10 @@ RSpec.describe "core methods, part 2" do
                                                              "undefined method `frist' for an instance of Array\nDid you mean?  first")
       expect { sandbox.eval("{name: 1}.fetch(:nmae)") }.to raise_error(Kobako::SandboxError, "key not found: :nmae\nDid you mean?  :name")
       expect { sandbox.eval("Strng") }.to raise_error(Kobako::SandboxError, "uninitialized constant Strng\nDid you mean?  String")
+      expect { sandbox.eval("total = 1; totl + 1") }
+        .to raise_error(Kobako::SandboxError, "undefined local variable or method `totl' for main\nDid you mean?  total")
+      expect { sandbox.eval("[1].each { |item| itm }") }
+        .to raise_error(Kobako::SandboxError, "undefined local variable or method `itm' for main\nDid you mean?  item")
     end
   end
 
