@@ -125,6 +125,11 @@ RSpec.describe "core methods, part 2" do
       expect(sandbox.eval("begin; Shop::Orders.find('b'); rescue Kobako::ServiceError => e; e.class.to_s; end")).to eq("KeyError")
     end
 
+    it "suggests the Service members for a mistyped one" do
+      expect { sandbox.eval("Shop::Order.fine") }
+        .to raise_error(Kobako::SandboxError, "uninitialized constant Shop::Order\nDid you mean?  Orders")
+    end
+
     it "makes refusals NoMethodErrors and arity errors ArgumentErrors" do
       expect(sandbox.eval("begin; Shop::Orders.refnd(1); rescue NoMethodError => e; [e.message, e.is_a?(Kobako::ServiceError)]; end"))
         .to eq(["Shop::Orders.refnd is not callable from the sandbox", true])

@@ -51,7 +51,9 @@ class NameError
   def __kobako_candidates
     return [] unless @name.is_a?(Symbol)
     if message.start_with?("uninitialized constant")
-      Object.constants
+      scope = message[/\Auninitialized constant (.+)::[^:]+\z/, 1]
+      owner = scope ? (Object.const_get(scope) rescue nil) : Object
+      owner.is_a?(Module) ? owner.constants : []
     elsif instance_variable_defined?(:@receiver)
       r = @receiver
       list = r.methods
