@@ -46,7 +46,7 @@ RSpec.describe "README examples" do
   it "runs the standard-library example: every `# =>` and `# raises` comment holds" do
     code = example_block(readme, "stdlib")
     checks, setup = code.lines.partition { |l| l.match?(/#\s*(=>|raises)/) }
-    expect(checks.size).to eq(6)
+    expect(checks.size).to eq(8)
     binding_for_example = Object.new.instance_eval { binding }
     binding_for_example.eval(setup.join)
     checks.each do |line|

@@ -4,7 +4,7 @@
 # reads the parameters; here it is put first among the locals when the method is set up.
 KobakoMrubyPatches.add_all [
   {
-    file: "mrbgems/mruby-compiler/core/y.tab.c",
+    file: "mrbgems/mruby-compiler/core/parse.y",
     why: "an endless def without parameters gets the block register every other def has",
     count: 2,
     from: <<~C,
