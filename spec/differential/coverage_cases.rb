@@ -65,6 +65,9 @@ module CoverageCases
       "%w[1+2i -i i 3.5e2-2i 2 1/2 1/2+3/4i 2_0+3ix x 1.5 -3.25i 1e3].map { |s| s.to_c.rectangular.map(&:to_f) }",
       "\"1@2\".to_c.rectangular.map { |x| x.round(12) }",
       "[String.try_convert(\"a\"), String.try_convert(:a), String.try_convert(nil)]",
+      "[\"\\x01\".inspect, \"\\xff\".inspect, \"\\x7f\".inspect, \"tab\\tnl\\n\\e\".inspect, \"caf\u00e9\".inspect, \"a\\x00b\".inspect]",
+      "[\"\\x01\\xff\".dump, \"caf\u00e9\".dump, \"\u{1F600}\".dump, \"q\\\"\\\\\".dump, \"\\u00e9\\x80\".dump]",
+      "[\"caf\u00e9 \u{1F600}\".dump.undump == \"caf\u00e9 \u{1F600}\", \"\\x01\\e\\x7f\".dump.undump.bytes]",
       "[\"a\" === \"a\", String === \"a\", case \"yes\" when \"yes\" then 1 end]"
     ],
     "Encoding" => [
