@@ -52,7 +52,9 @@ module CoverageCases
       "[Complex(1, 2) <=> Complex(1, 0), Complex(3, 0) <=> 2, Complex(3, 0) <=> Complex(5, 0), Complex(1, 0) <=> \"a\"]",
       "c = Complex(3, 4); [c.numerator.rectangular.map(&:to_f), c.denominator]",
       "[Complex(3, 0).rationalize, Complex(1.5, 0).rationalize(Rational(1, 10))].inspect",
-      "begin; Complex(3, 1).rationalize; rescue RangeError => e; e.class; end"
+      "begin; Complex(3, 1).rationalize; rescue RangeError => e; e.class; end",
+      "[Complex(\"1+2i\"), Complex(\"3\"), Complex(\" -2.5i \"), Complex(\"1+2i\", 3)].map { |c| c.rectangular.map(&:to_f) }",
+      "[(Complex(\"1+2ix\") rescue $!.message), Complex(\"zz\", exception: false), Complex(nil, exception: false), (Complex(nil) rescue $!.class)]"
     ],
     "String" => [
       "[\"abc\".scrub, \"a\\xffb\".scrub, \"a\\xE3\\x81\\xffz\".scrub, \"a\\xE3\\x81\".scrub(\"?\"), \"\\xed\\xa0\\x80\".scrub(\"*\"), \"\\xC0\\xAF\".scrub(\"\")]",
@@ -223,7 +225,9 @@ module CoverageCases
     ],
     "Set" => [
       "s = Set[1, 2]; [s.to_set.equal?(s), [3, 1].to_set.inspect, (1..3).to_set.include?(2)]",
-      "require \"set\"; %w[a b a].to_set.size"
+      "require \"set\"; %w[a b a].to_set.size",
+      "[Set[1, 2].disjoint?([3]), Set[1, 2].intersect?([2, 9]), Set[1].disjoint?(Set[1]), (Set[1].intersect?(5) rescue $!.class)]",
+      "Point = Struct.new(:x, :y); pt = Point.new(1, 2); [pt.each.to_a, pt.each_pair.to_a, pt.each.size, pt.each_pair.map { |k, v| \"\#{k}=\#{v}\" }.join(\"&\")]"
     ],
     "Regexp and MatchData" => [
       "m = /(\\d+)-(\\d+)?/.match(\"12-\"); [m.match(1), m.match_length(1), m.match(2), m.match_length(2)]",

@@ -12,3 +12,16 @@ class Set
     klass.new(self, *args, &block)
   end
 end
+
+# intersect? and disjoint? take any Enumerable, as CRuby's set.rb does.
+class Set
+  alias __kobako_set_intersect? intersect?
+
+  def intersect?(other)
+    return __kobako_set_intersect?(other) if other.is_a?(Set)
+    raise ArgumentError, "value must be enumerable" unless other.is_a?(Enumerable)
+    other.any? { |v| include?(v) }
+  end
+
+  def disjoint?(other) = !intersect?(other)
+end

@@ -157,3 +157,38 @@ class Complex
     Complex(zr, zi)
   end
 end
+
+# Kernel#Complex of a String, read strictly (the whole String, spaces aside), with
+# exception: false.
+module Kernel
+  alias __kobako_complex_plain Complex
+
+  def Complex(*args, exception: true)
+    if args.any? { |a| a.is_a?(String) }
+      parts = args.map { |a| a.is_a?(String) ? a.__kobako_strict_complex : a }
+      if parts.include?(nil)
+        return nil unless exception
+        bad = args[parts.index(nil)]
+        raise ArgumentError, "invalid value for convert(): #{bad.inspect}"
+      end
+      return parts.size == 1 ? parts[0] : parts[0] + parts[1] * Complex(0, 1)
+    end
+    return __kobako_complex_plain(*args) if exception
+    begin
+      args.include?(nil) ? nil : __kobako_complex_plain(*args)
+    rescue StandardError
+      nil
+    end
+  end
+end
+
+class String
+  def __kobako_strict_complex
+    text = strip
+    COMPLEX_FORMS.each do |form|
+      m = form.match(text)
+      return text.to_c if m && m.post_match.empty? && !m[0].strip.empty?
+    end
+    nil
+  end
+end
