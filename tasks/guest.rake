@@ -60,6 +60,9 @@ namespace :guest do
       "KOBAKO_ONIG_SRC" => KobakoBuild::ONIG_SRC,
       "PATH" => ENV.fetch("PATH").split(":").reject { |d| File.executable?(File.join(d, "wasm-opt")) }.join(":")
     }
+    # mruby writes the list of gem initialisers only when the gem list changes, so a gem of
+    # ours that gains its first C or Ruby file would stay out of it; always rewrite it.
+    FileUtils.rm_f(File.join(KobakoBuild::MRUBY_BUILD, "wasm32-wasi", "mrbgems", "gem_init.c"))
     Dir.chdir(KobakoBuild::MRUBY_SRC) { sh env, "rake", "-j#{Etc.nprocessors}", "all" }
     FileUtils.touch(lib)
   end

@@ -22,6 +22,8 @@ RSpec.describe "README examples" do
     expect(sandbox.eval("Shop::Customers.find('ann').discount(percent: 10)")).to eq(20)
     expect(sandbox.eval("names = []\nShop::Customers.each_name { |n| names << n.upcase }\nnames\n")).to eq(%w[ANN BO])
     expect(sandbox.eval("Shop::Customers.find('bo')")).to have_attributes(name: "bo", tier: :basic)
+    expect(sandbox.eval("begin; FX::Rate.call('JPY'); rescue KeyError => e; [e.message, e.service]; end"))
+      .to eq(['key not found: "JPY"', "FX::Rate.call"])
     expect { sandbox.eval("FX::Rate.call('JPY')") }
       .to raise_error(Kobako::ServiceError, 'FX::Rate.call raised KeyError: key not found: "JPY"')
     expect(sandbox.eval("Shop::Customers.find('bo').inspect")).to eq("#<Kobako::Handle Customer>")
@@ -38,7 +40,7 @@ RSpec.describe "README examples" do
     expect { sandbox.eval("Shop::Customers.instance_variable_get(:@rows)") }
       .to raise_error(Kobako::ServiceError, /instance_variable_get is not callable from the sandbox/)
     # The calls above are the ones the README shows.
-    expect(code).to include("FX::Rate.call('USD')", "find('ann').discount(percent: 10)", "each_name { |n| names << n.upcase }")
+    expect(code).to include("FX::Rate.call('USD')", "rescue KeyError => e; [e.message, e.service]", "find('ann').discount(percent: 10)", "each_name { |n| names << n.upcase }")
   end
 
   it "runs the standard-library example: every `# =>` and `# raises` comment holds" do

@@ -347,4 +347,42 @@ KobakoMrubyPatches.add_all [
     from: "#define MRB_PARSER_TOKBUF_MAX (UINT16_MAX-1)",
     to: "#define MRB_PARSER_TOKBUF_MAX (INT32_MAX/2)"
   },
+  {
+    file: "src/readfloat.c",
+    why: "Float literals and String#to_f were not correctly rounded (0.3, 2.675 and 1e23 came " \
+         "out one ulp off, so 0.1 + 0.2 != 0.30000000000000004): keep mruby's scan of the " \
+         "syntax, take the value from the C library's correctly rounded strtod",
+    from: <<~C,
+      done:
+        *fp = d;
+        if (endp) *endp = (char*)a;
+        if (str == a) return FALSE;
+        return TRUE;
+    C
+    to: <<~C
+      done:
+        if (str != a) {
+          /* kobako: the digits scanned above, converted by strtod (correctly rounded) */
+          char small[128];
+          size_t len = (size_t)(a - str);
+          char *buf = len < sizeof(small) ? small : (char*)malloc(len + 1);
+          if (buf) {
+            memcpy(buf, str, len);
+            buf[len] = '\0';
+            d = strtod(buf, NULL);
+            if (buf != small) free(buf);
+          }
+        }
+        *fp = d;
+        if (endp) *endp = (char*)a;
+        if (str == a) return FALSE;
+        return TRUE;
+    C
+  },
+  {
+    file: "src/readfloat.c",
+    why: "strtod and malloc for the previous fix",
+    from: "#include <string.h>\n#include <math.h>\n",
+    to: "#include <string.h>\n#include <stdlib.h>\n#include <math.h>\n"
+  },
 ]

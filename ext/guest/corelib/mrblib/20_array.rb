@@ -110,7 +110,7 @@ class Range
       raise ArgumentError, "step can't be negative" if n < 0
       raise ArgumentError, "#step iteration for beginless ranges is meaningless" if b.nil?
       if b.is_a?(Float) || e.is_a?(Float) || n.is_a?(Float)
-        __kobako_float_step(b.to_f, e.nil? ? Float::INFINITY : e.to_f, n.to_f, exclude_end?, &block)
+        Float.__kobako_each_step(b.to_f, e.nil? ? Float::INFINITY : e.to_f, n.to_f, exclude_end?, &block)
       else
         i = b
         while e.nil? || (exclude_end? ? i < e : i <= e)
@@ -132,8 +132,13 @@ class Range
   end
   alias % step
 
-  def __kobako_float_step(b, e, unit, excl, &block)
-    count = Float.__kobako_step_size(b, e, unit, excl)
+end
+
+class Float
+  # Yields the values of a Float step: begin + i * unit for each i the step size allows,
+  # the last clamped to the end (so no value overshoots by a rounding error).
+  def self.__kobako_each_step(b, e, unit, excl, &block)
+    count = __kobako_step_size(b, e, unit, excl)
     if count.infinite?
       i = 0
       loop { block.call(b + i * unit); i += 1 }
@@ -146,9 +151,7 @@ class Range
       i += 1
     end
   end
-end
 
-class Float
   # How many values a Float step from b to e visits, counting the rounding error of
   # (e - b) / unit the way CRuby does, so 1.0.step(2.0, 0.1) ends at 2.0.
   def self.__kobako_step_size(b, e, unit, excl)
@@ -167,11 +170,49 @@ class Float
       elsif b > e
         n += 1 if d > e
       end
-      n
+      n + 1
     else
       return 0 if n < 0
       (n + err).floor + 1
     end
+  end
+end
+
+class Numeric
+  # CRuby's Numeric#step: Floats step by count (no accumulated error), `by:`/`to:` work.
+  def step(limit = nil, step = 1, by: nil, to: nil, &block)
+    step = by unless by.nil?
+    limit = to unless to.nil?
+    raise ArgumentError, "step can't be 0" if step == 0
+    return to_enum(:step, limit, step) unless block
+    if is_a?(Float) || limit.is_a?(Float) || step.is_a?(Float)
+      unit = step.to_f
+      stop = limit.nil? ? (unit > 0 ? Float::INFINITY : -Float::INFINITY) : limit.to_f
+      Float.__kobako_each_step(to_f, stop, unit, false, &block)
+    elsif limit.nil?
+      i = self
+      loop { block.call(i); i += step }
+    else
+      i = self
+      if step > 0
+        while i <= limit
+          block.call(i)
+          i += step
+        end
+      else
+        while i >= limit
+          block.call(i)
+          i += step
+        end
+      end
+    end
+    self
+  end
+end
+
+class Float
+  def step(limit = nil, step = 1, by: nil, to: nil, &block)
+    super
   end
 end
 

@@ -28,10 +28,9 @@ class String
         break
       end
       stop = at + sep.bytesize
-      if paragraph
-        stop += 1 while stop < len && getbyte(stop) == 10
-      end
       line = byteslice(pos, stop - pos)
+      # paragraph mode: a paragraph keeps two newlines; the rest of the run is skipped
+      stop += 1 while paragraph && stop < len && getbyte(stop) == 10
       if chomp
         line = if paragraph
                  line.byteslice(0, at - pos)

@@ -34,6 +34,9 @@ class Struct
 
   def initialize(*args, **kw)
     mode = self.class.keyword_init?
+    if mode == true && !args.empty?
+      raise ArgumentError, "wrong number of arguments (given #{args.size}, expected 0)"
+    end
     return __kobako_positional_init(*args) if kw.empty?
     return __kobako_positional_init(*args, kw) if mode == false || (mode.nil? && !args.empty?)
     raise ArgumentError, "wrong number of arguments (given #{args.size}, expected 0)" unless args.empty?
@@ -108,5 +111,23 @@ class Random
     r = Random.__kobako_rand_range(max) { |n| __kobako_rand(n) }
     raise ArgumentError, "invalid argument - #{max.inspect}" if r.nil?
     r
+  end
+end
+
+class Method
+  # CRuby's arity for a method written in Ruby: a required keyword counts as one more
+  # required argument (mruby left it out). Methods in C keep the arity they declare.
+  alias __kobako_arity arity
+
+  def arity
+    params = parameters
+    return __kobako_arity if params == [[:rest]] || params.empty?
+    kinds = params.map(&:first)
+    req = kinds.count(:req)
+    keyreq = kinds.include?(:keyreq)
+    min = req + (keyreq ? 1 : 0)
+    unlimited = kinds.include?(:rest) || (!keyreq && (kinds.include?(:key) || kinds.include?(:keyrest)))
+    max = req + kinds.count(:opt) + (keyreq ? 1 : 0)
+    !unlimited && min == max ? min : -min - 1
   end
 end

@@ -105,20 +105,24 @@ class Exception
   end
 end
 
-# Suggestions by edit distance, shortest first: the candidates within a quarter of the
-# name's length (at least one edit), at most three.
+# Suggestions by edit distance: the closest candidates within a quarter of the name's
+# length (at least one edit), at most three.
 module DidYouMean
+  # Edits between two names, a swap of neighbours counting as one ("frist" -> "first").
   def self.distance(a, b)
-    prev = (0..b.size).to_a
-    a.each_char.with_index do |ca, i|
-      cur = [i + 1]
-      b.each_char.with_index do |cb, j|
-        cost = ca == cb ? 0 : 1
-        cur << [cur[j] + 1, prev[j + 1] + 1, prev[j] + cost].min
+    a = a.chars
+    b = b.chars
+    rows = [(0..b.size).to_a]
+    a.each_with_index do |ca, i|
+      row = [i + 1]
+      b.each_with_index do |cb, j|
+        d = [row[j] + 1, rows[i][j + 1] + 1, rows[i][j] + (ca == cb ? 0 : 1)].min
+        d = [d, rows[i - 1][j - 1] + 1].min if i > 0 && j > 0 && ca == b[j - 1] && a[i - 1] == cb
+        row << d
       end
-      prev = cur
+      rows << row
     end
-    prev[b.size]
+    rows[a.size][b.size]
   end
 
   def self.suggest(name, candidates)
@@ -130,7 +134,13 @@ module DidYouMean
       d = distance(name.downcase, c.downcase)
       scored << [d, c] if d <= limit
     end
-    scored.sort.first(3).map { |pair| pair[1] }
+    return [] if scored.empty?
+    # the closest ones; among equals, those that start like the name (a typo rarely
+    # changes the first letter)
+    best = scored.map(&:first).min
+    closest = scored.select { |pair| pair[0] == best }.map { |pair| pair[1] }
+    same_start = closest.select { |c| c[0].downcase == name[0].downcase }
+    (same_start.empty? ? closest : same_start).sort.first(3)
   end
 
   def self.hint(name, candidates, prefix = "", suffix = "")
