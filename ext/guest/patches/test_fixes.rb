@@ -103,38 +103,6 @@ KobakoMrubyPatches.add_all [
     C
   },
 
-  # mruby's float reader accumulates digits in doubles (0.0000000001 read as
-  # 1.0000000000000003e-10); Float#to_s prints the shortest exact digits (core.rb), so the
-  # error showed. The reader still decides where the number ends; strtod converts it.
-  {
-    file: "src/readfloat.c",
-    why: "correctly rounded Float literals and String#to_f (strtod on the scanned text)",
-    from: <<~C,
-      done:
-        *fp = d;
-    C
-    to: <<~C
-      done:
-        if (a > str) { /* kobako: the correctly rounded value of what was scanned */
-          size_t len = (size_t)(a - str);
-          char *buf = (char*)malloc(len + 1);
-          if (buf) {
-            memcpy(buf, str, len);
-            buf[len] = '\\0';
-            d = strtod(buf, NULL);
-            free(buf);
-          }
-        }
-        *fp = d;
-    C
-  },
-  {
-    file: "src/readfloat.c",
-    why: "headers for strtod/malloc",
-    from: "#include <string.h>\n#include <math.h>\n",
-    to: "#include <string.h>\n#include <math.h>\n#include <stdlib.h>\n"
-  },
-
   # Two procs made from one block literal in different scopes (or two methods that
   # define_method made from one block, as 05_coerce.rb does for Integer#+ and #-) were
   # ==, so Integer.instance_method(:+) == Integer.instance_method(:-). CRuby compares the

@@ -50,3 +50,23 @@ class Range
     e - 1
   end
 end
+
+class Float
+  class << self
+    alias __kobako_each_step_by_count __kobako_each_step
+
+    # CRuby's float step with an infinite receiver, limit or step (test/t/numeric.rb): an
+    # infinite step yields the start once when it points the right way (i * unit would
+    # be NaN), and a count that is NaN (Infinity.step(Infinity)) yields nothing. Both
+    # used to yield NaN without end.
+    def __kobako_each_step(b, e, unit, excl, &block)
+      if unit.infinite?
+        block.call(b) if unit > 0 ? b <= e : b >= e
+        return
+      end
+      return if unit != 0 && ((e - b) / unit).nan?
+
+      __kobako_each_step_by_count(b, e, unit, excl, &block)
+    end
+  end
+end
