@@ -90,11 +90,14 @@ module MrubyOwnTests
     files.flat_map { |file, gem| run_file(box, file, gem) }
   end
 
-  # { file => { title => reason } }
+  # { file => { title => reason } }. A file's entry may also be a list of one-entry maps
+  # (`file: [title: reason, ...]`).
   def expected_failures
     return {} unless File.exist?(EXPECTED)
 
-    (YAML.safe_load_file(EXPECTED) || {}).transform_values { |v| v || {} }
+    (YAML.safe_load_file(EXPECTED) || {}).transform_values do |v|
+      v.is_a?(Array) ? v.reduce({}) { |all, entry| all.merge(entry) } : (v || {})
+    end
   end
 
   # The pass figures of a result list: { core: [passed, total], gems: [passed, total] }.
