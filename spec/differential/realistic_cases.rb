@@ -8,8 +8,7 @@ module RealisticScripts
   # lists them too). Every other script must agree.
   KNOWN_DIFFERENCES = {
     "sort stable multi key" => "max_by(n) with equal keys: CRuby orders ties by its unstable quicksort, " \
-                               "the guest keeps them in input order (Ruby leaves the order of ties unspecified)",
-    "pattern matching" => "case/in pattern matching"
+                               "the guest keeps them in input order (Ruby leaves the order of ties unspecified)"
   }.freeze
 
   def self.add(group, scripts)

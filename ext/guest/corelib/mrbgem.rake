@@ -8,7 +8,7 @@ MRuby::Gem::Specification.new("mruby-kobako-corelib") do |spec|
   %w[mruby-string-ext mruby-array-ext mruby-hash-ext mruby-numeric-ext mruby-enum-ext mruby-enumerator
      mruby-range-ext mruby-proc-ext mruby-symbol-ext mruby-object-ext mruby-kernel-ext mruby-compar-ext
      mruby-struct mruby-rational mruby-complex mruby-bigint mruby-set mruby-method mruby-enum-chain
-     mruby-sprintf mruby-metaprog mruby-random].each do |gem|
+     mruby-sprintf mruby-metaprog mruby-random mruby-data mruby-time].each do |gem|
     spec.add_dependency gem, core: gem
   end
   spec.add_dependency "mruby-kobako-regexp"

@@ -282,64 +282,6 @@ KobakoMrubyPatches.add_all [
       \    break;
     C
   },
-  # CRuby assigns the named groups of a regexp literal (without interpolation) on the
-  # left of =~ to local variables; mruby's parser did not know named groups.
-  {
-    file: "mrbgems/mruby-compiler/core/y.tab.c",
-    why: "`/(?<year>\\d+)/ =~ s` assigns `year` (nil when there is no match), as in CRuby",
-    from: "(yyval.nd) = call_bin_op(p, (yyvsp[-2].nd), \"=~\", (yyvsp[0].nd));",
-    to: "(yyval.nd) = kobako_match_op(p, (yyvsp[-2].nd), (yyvsp[0].nd));"
-  },
-  {
-    file: "mrbgems/mruby-compiler/core/y.tab.c",
-    why: "the helper the previous patch calls",
-    from: <<~C,
-      static void
-      args_with_block(parser_state *p, node *a, node *b)
-    C
-    to: <<~C
-      /* kobako: `/(?<name>...)/ =~ value`, the literal without interpolation, also assigns
-       * each named group to a local variable of that name (nil without a match), and the
-       * expression's value stays that of =~. */
-      static int
-      kobako_name_char(unsigned char c, int first)
-      {
-        return (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80 || (!first && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')));
-      }
-
-      static node*
-      kobako_match_op(parser_state *p, node *recv, node *arg)
-      {
-        node *call = call_bin_op(p, recv, "=~", arg);
-        if (!recv || intn(recv->car) != NODE_REGX) return call;
-        const char *c = (const char*)recv->cdr->car;
-        mrb_sym names[32];
-        int n = 0;
-        for (; c && *c && n < 32; c++) {
-          if (*c == '\\\\') { if (c[1]) c++; continue; }
-          if (c[0] != '(' || c[1] != '?' || c[2] != '<' || !kobako_name_char((unsigned char)c[3], 1)) continue;
-          const char *b = c + 3, *e = b;
-          while (*e && kobako_name_char((unsigned char)*e, 0)) e++;
-          if (*e == '>') names[n++] = intern(b, e - b);
-        }
-        if (n == 0) return call;
-        mrb_sym result = intern_cstr("~match");
-        local_add(p, result);
-        node *body = new_begin(p, new_asgn(p, new_lvar(p, result), call));
-        for (int i = 0; i < n; i++) {
-          node *group = new_call(p, new_gvar(p, intern_cstr("$~")), intern_cstr("[]"),
-                                 new_callargs(p, list1(new_sym(p, names[i])), 0, 0), '.');
-          local_add(p, names[i]);
-          push(body, new_asgn(p, new_lvar(p, names[i]), new_if(p, new_gvar(p, intern_cstr("$~")), group, new_nil(p))));
-        }
-        push(body, new_lvar(p, result));
-        return body;
-      }
-
-      static void
-      args_with_block(parser_state *p, node *a, node *b)
-    C
-  },
   {
     file: "include/mruby/compile.h",
     why: "a String literal over 64 KiB was refused by the parser (its token buffer's cap); " \
