@@ -38,7 +38,10 @@ module MrubyOwnTests
   # The core gems of the guest build, read from the build config's word list.
   def shipped_gems
     text = File.read(File.join(ROOT, "ext", "guest", "build_config.rb"))
-    text[/%w\[(.*?)\]\.each \{ \|name\| conf\.gem core: name \}/m, 1].split
+    list = text[/%w\[(.*?)\]\.each \{ \|name\| conf\.gem core: name \}/m, 1]
+    raise "cannot find the core gem list (%w[...].each { |name| conf.gem core: name }) in build_config.rb" unless list
+
+    list.split
   end
 
   # [relative path, GEMNAME] for every test file, core first.
