@@ -131,6 +131,29 @@ module CorePart2Cases
       'begin; nil + 1; rescue NoMethodError => e; [e.name, e.receiver]; end',
       'def m(a) = a; begin; m; rescue ArgumentError => e; e.message; end'
     ],
+    "defined?" => [
+      'x = 1; defined?(x)', 'defined?(zzz)', 'defined?(String)', 'defined?(puts)', 'defined?(@a)', '@a = 1; defined?(@a)',
+      'defined?($kobako_unset)', '$kobako_set = 1; defined?($kobako_set)', 'defined?(Zork::X)', 'defined?(String.new)',
+      'defined?(zork.foo)', 'defined?(3 + 4)', 'defined?(x = 2)', 'defined?(self)', 'defined?(nil)', 'defined?(true)',
+      'def m; defined?(yield); end; [m, m {}]', 'defined? String', 'defined?(String) && 1', '[1].map { |v| defined?(v) }',
+      'class A; def f = 1; end; class B < A; def f; defined?(super); end; def g; defined?(super); end; end; [B.new.f, B.new.g]',
+      'defined?(@@x)', 'defined?(Math::PI)', 'defined?(Math::TAU)', 'h = {}; defined?(h[:a])', 'defined?([].zork)',
+      'opts = {}; value = defined?(opts) ? opts.fetch(:v, 1) : 0; value', 'defined?(JSON) ? :json : :none',
+      'require "json"; defined?(JSON) ? :json : :none', 'x = nil; defined?(x) ? "declared" : "missing"'
+    ],
+    "frozen_string_literal" => [
+      %(# frozen_string_literal: true\n["x".frozen?, "a\#{1}".frozen?, %w[a b].map(&:frozen?), ("a" "b").frozen?]),
+      %(# frozen_string_literal: true\ns = "abc"; begin; s << "d"; rescue FrozenError => e; e.message; end),
+      %(# -*- frozen_string_literal: true -*-\n"x".frozen?), %(# frozen_string_literal: false\n"x".frozen?),
+      %(x = 1\n# frozen_string_literal: true\n"x".frozen?), %(# encoding: utf-8\n# frozen_string_literal: true\n"x".frozen?),
+      %(# Frozen-String-Literal: TRUE\n"x".frozen?), %(# frozen_string_literal: true\nh = <<~T\n  plain\nT\n[h.frozen?, h]),
+      %(# frozen_string_literal: true\nx = 5\ns = <<~T\n  v=\#{x}\nT\n[s.frozen?, s]),
+      %(# frozen_string_literal: true\n[/a\#{1}b/.source, :"s\#{1}", "%s" % "q", "abc".dup.frozen?, +"x", (+"x").frozen?, String.new("y").frozen?]),
+      %(# frozen_string_literal: true\nbuf = +""\nbuf << "a" << "b"\nbuf), %(# frozen_string_literal: true\ndef greet(name) = "Hello, " + name\ngreet("x").frozen?),
+      %(# frozen_string_literal: true\n{ "k" => "v" }.map { |k, v| [k.frozen?, v.frozen?] }), %(# frozen_string_literal: true\n%W[a\#{1} b].map(&:frozen?)),
+      %(# frozen_string_literal: true\nbegin; "abc".upcase!; rescue => e; [e.class.to_s, e.message]; end),
+      %("x".frozen?), %("a".freeze << "b" rescue $!.message), %(# frozen_string_literal: true\n"a".equal?("a") || "a" == "a")
+    ],
     "language" => [
       'begin; begin; raise ArgumentError, "a"; rescue; raise; end; rescue => e; [e.class.to_s, e.message]; end',
       'begin; raise "x"; rescue => e; $!.message; end', '"x" * 70_000 == eval(%("#{"x" * 70_000}"))',

@@ -58,6 +58,10 @@ RSpec.describe "core methods, part 2" do
                                                              "undefined method `frist' for an instance of Array\nDid you mean?  first")
       expect { sandbox.eval("{name: 1}.fetch(:nmae)") }.to raise_error(Kobako::SandboxError, "key not found: :nmae\nDid you mean?  :name")
       expect { sandbox.eval("Strng") }.to raise_error(Kobako::SandboxError, "uninitialized constant Strng\nDid you mean?  String")
+      expect { sandbox.eval("total = 1; totl + 1") }
+        .to raise_error(Kobako::SandboxError, "undefined local variable or method `totl' for main\nDid you mean?  total")
+      expect { sandbox.eval("[1].each { |item| itm }") }
+        .to raise_error(Kobako::SandboxError, "undefined local variable or method `itm' for main\nDid you mean?  item")
     end
   end
 
@@ -73,6 +77,31 @@ RSpec.describe "core methods, part 2" do
         .to eq("wrong number of arguments (given 1, expected 0)")
       expect(sandbox.eval("S = Struct.new(:a, keyword_init: true); begin; S.new(z: 1); rescue ArgumentError => e; e.message; end"))
         .to eq("unknown keywords: z")
+    end
+  end
+
+  describe "parser features" do
+    it "answers defined? as CRuby, without evaluating a missing name" do
+      expect(sandbox.eval("x = 1; [defined?(x), defined?(zzz), defined?(String), defined?(puts), defined?(@a), defined?(nil), defined?(zork.foo)]"))
+        .to eq(["local-variable", nil, "constant", "method", nil, "nil", nil])
+    end
+
+    it "honours # frozen_string_literal: true per script and per snippet" do
+      expect(sandbox.eval(%(# frozen_string_literal: true\nbegin; "abc" << "d"; rescue FrozenError => e; e.message; end)))
+        .to eq(%(can't modify frozen String: "abc"))
+      expect(sandbox.eval(%("abc".frozen?))).to be(false)
+      snippets = Kobako::Sandbox.new
+      snippets.preload(name: :Frozen, code: %(# frozen_string_literal: true\nFrozen = -> { ["x".frozen?, "y\#{1}".frozen?] }))
+      snippets.preload(name: :Plain, code: %(Plain = -> { "x".frozen? }))
+      expect([snippets.run(:Frozen), snippets.run(:Plain)]).to eq([[true, false], false])
+    end
+  end
+
+  describe "MatchData#deconstruct_keys as CRuby 3.3 (3.1 has none)" do
+    it "stops at the first key that is not a named group" do
+      code = 'm = "a1".match(/(?<l>[a-z])(?<d>\d)/); [m.deconstruct_keys([:zz, :l]), m.deconstruct_keys([:l, :zz]), m.deconstruct_keys(nil)]'
+      expect(sandbox.eval(code)).to eq([{}, { l: "a" }, { l: "a", d: "1" }])
+      expect(sandbox.eval('case "2024-05".match(/(?<y>\d+)-(?<m>\d+)/); in {y:, m:} then [y, m]; end')).to eq(%w[2024 05])
     end
   end
 

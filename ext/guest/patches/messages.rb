@@ -22,13 +22,30 @@ KobakoMrubyPatches.add_all [
           mrb_callinfo *ci = mrb->c->ci;
           mrb_bool vcall = ci > mrb->c->cibase && mrb_array_p(args) && RARRAY_LEN(args) == 0 &&
                            mrb_obj_eq(mrb, ci[-1].stack[0], self) && mrb_nil_p(ci->stack[mrb_ci_bidx(ci)]);
-          mrb_value argv[5] = { mrb_symbol_value(name), self, args, mrb_bool_value(vcall),
-                                mrb_bool_value(mrb_obj_eq(mrb, self, mrb_obj_value(mrb->top_self))) };
-          mrb_value exc = mrb_funcall_argv(mrb, mrb_obj_value(ne), helper, 5, argv);
+          /* the caller's local variables, for the "Did you mean?" of a bare name */
+          mrb_value locals = mrb_ary_new(mrb);
+          const struct RProc *pr = vcall ? ci[-1].proc : NULL;
+          while (pr && !MRB_PROC_CFUNC_P(pr)) {
+            const mrb_irep *irep = pr->body.irep;
+            for (int i = 0; irep->lv && i + 1 < irep->nlocals; i++) {
+              if (irep->lv[i]) mrb_ary_push(mrb, locals, mrb_symbol_value(irep->lv[i]));
+            }
+            if (MRB_PROC_SCOPE_P(pr)) break;
+            pr = pr->upper;
+          }
+          mrb_value argv[6] = { mrb_symbol_value(name), self, args, mrb_bool_value(vcall),
+                                mrb_bool_value(mrb_obj_eq(mrb, self, mrb_obj_value(mrb->top_self))), locals };
+          mrb_value exc = mrb_funcall_argv(mrb, mrb_obj_value(ne), helper, 6, argv);
           if (mrb_obj_is_kind_of(mrb, exc, ne)) mrb_exc_raise(mrb, exc);
         }
         mrb_no_method_error(mrb, name, args, "undefined method '%n'", name);
       }
     C
+  },
+  {
+    file: "src/class.c",
+    why: "the local variable names the previous patch reads live in the irep",
+    from: "#include <mruby/data.h>\n",
+    to: "#include <mruby/data.h>\n#include <mruby/irep.h>\n"
   },
 ]

@@ -26,3 +26,14 @@ module Kernel
     mode
   end
 end
+
+module Kernel
+  # `defined?(super)` (the parser turns it into this call): is there a method `name` to
+  # reach with super from here?
+  def __kobako_super_defined?(name)
+    return false if name.nil?
+    !method(name).super_method.nil?
+  rescue NameError
+    false
+  end
+end

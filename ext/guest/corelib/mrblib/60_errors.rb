@@ -35,7 +35,7 @@ class NameError
 
   # Called by the VM (src/class.c, patched) for a method that is not there. `vcall`: a
   # bare name with no receiver and no arguments, which CRuby reports as a NameError.
-  def self.__kobako_missing(name, recv, args, vcall, main)
+  def self.__kobako_missing(name, recv, args, vcall, main, locals = [])
     desc = __kobako_describe(recv, main)
     e = if vcall
           NameError.new("undefined local variable or method `#{name}' for #{desc}", name)
@@ -44,6 +44,7 @@ class NameError
         end
     e.instance_variable_set(:@receiver, recv)
     e.instance_variable_set(:@__kobako_private, vcall || args.nil?)
+    e.instance_variable_set(:@__kobako_locals, locals)
     e
   end
 
@@ -55,6 +56,7 @@ class NameError
       r = @receiver
       list = r.methods
       list += r.private_methods if @__kobako_private
+      list += @__kobako_locals.reject { |v| v.to_s.start_with?("~") } if @__kobako_locals
       list
     else
       []

@@ -235,9 +235,19 @@ class MatchData
     end
   end
 
+  # As CRuby: the named groups asked for, stopping at the first that is not there.
   def deconstruct_keys(keys)
     captures = named_captures(symbolize_names: true)
-    keys ? captures.slice(*keys) : captures
+    return captures if keys.nil?
+    raise TypeError, "wrong argument type #{keys.class} (expected Array or nil)" unless keys.is_a?(Array)
+    return {} if keys.size > captures.size
+    found = {}
+    keys.each do |k|
+      raise TypeError, "wrong argument type #{k.class} (expected Symbol)" unless k.is_a?(Symbol)
+      break unless captures.key?(k)
+      found[k] = captures[k]
+    end
+    found
   end
 
   def values_at(*indexes) = indexes.flat_map { |i| i.is_a?(Range) ? to_a[i] : [self[i]] }
