@@ -48,6 +48,9 @@ RSpec.describe "core methods, part 2" do
       expect(message("Class.new.new.zork")).to eq(["NoMethodError", "undefined method `zork' for an instance of an anonymous class"])
       expect(message("{a: 1}.fetch(:b)")).to eq(["KeyError", "key not found: :b"])
       expect(message("Zork")).to eq(["NameError", "uninitialized constant Zork"])
+      expect(message("class A; def f = 1; end; class B < A; def g = super; end; B.new.g"))
+        .to eq(["NoMethodError", "super: no superclass method `g' for an instance of B"])
+      expect(message("raise")).to eq(["RuntimeError", ""])
     end
 
     it "adds a Did you mean? hint to detailed_message and to the host's error, not to message" do

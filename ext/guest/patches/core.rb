@@ -278,7 +278,7 @@ KobakoMrubyPatches.add_all [
       \  case 0:
       \    exc = mrb_gv_get(mrb, mrb_intern_lit(mrb, "$!")); /* kobako */
       \    if (mrb_type(exc) == MRB_TT_EXCEPTION) mrb_exc_raise(mrb, exc);
-      \    mrb_raise(mrb, E_RUNTIME_ERROR, "unhandled exception");
+      \    mrb_raise(mrb, E_RUNTIME_ERROR, "");
       \    break;
     C
   },

@@ -48,4 +48,22 @@ KobakoMrubyPatches.add_all [
     from: "#include <mruby/data.h>\n",
     to: "#include <mruby/data.h>\n#include <mruby/irep.h>\n"
   },
+  {
+    file: "src/vm.c",
+    why: "super without a superclass method: CRuby 3.3's wording with the receiver described",
+    from: "    if (super) mrb_no_method_error(mrb, mid, args, \"no superclass method '%n'\", mid);\n",
+    to: <<-'C'
+    if (super) {
+      /* kobako: "super: no superclass method `f' for an instance of B" */
+      struct RClass *ne = mrb_exc_get_id(mrb, MRB_SYM(NameError));
+      mrb_sym describe = mrb_intern_lit(mrb, "__kobako_describe");
+      if (mrb_respond_to(mrb, mrb_obj_value(ne), describe)) {
+        mrb_value dargs[2] = { recv, mrb_bool_value(mrb_obj_eq(mrb, recv, mrb_obj_value(mrb->top_self))) };
+        mrb_value desc = mrb_funcall_argv(mrb, mrb_obj_value(ne), describe, 2, dargs);
+        if (mrb_string_p(desc)) mrb_no_method_error(mrb, mid, args, "super: no superclass method `%n' for %v", mid, desc);
+      }
+      mrb_no_method_error(mrb, mid, args, "no superclass method '%n'", mid);
+    }
+    C
+  },
 ]
