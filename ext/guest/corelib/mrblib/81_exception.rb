@@ -40,3 +40,21 @@ class Exception
     text.empty? ? self.class.to_s : "#<#{self.class}: #{text}>"
   end
 end
+
+# raise(..., cause: exception_or_nil): the cause given instead of the one being handled.
+module Kernel
+  alias __kobako_raise_plain raise
+
+  def raise(*args, cause: (no_cause = true; nil))
+    return __kobako_raise_plain(*args) if no_cause
+    __kobako_raise_plain(ArgumentError, "only cause is given with no arguments") if args.empty?
+    exc = if args[0].is_a?(String) then RuntimeError.new(args[0])
+          elsif args.size > 1 then args[0].exception(args[1])
+          else args[0].exception
+          end
+    __kobako_raise_plain(TypeError, "exception class/object expected") unless exc.is_a?(Exception)
+    exc.set_backtrace(args[2]) if args.size > 2
+    exc.__kobako_set_cause(cause)
+    __kobako_raise_plain(exc)
+  end
+end

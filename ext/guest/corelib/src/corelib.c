@@ -128,6 +128,27 @@ hash_compare_by_identity_p(mrb_state *mrb, mrb_value self)
   return mrb_bool_value((mrb_hash_ptr(self)->flags & MRB_HASH_KOBAKO_IDENTITY) != 0);
 }
 
+/* Exception#cause, set by the raise patch (patches/exception_cause.rb) or raise(cause:). */
+static mrb_value
+exc_cause(mrb_state *mrb, mrb_value self)
+{
+  mrb_sym cause = mrb_intern_lit(mrb, "__kobako_cause__");
+  if (!mrb_obj_iv_defined(mrb, mrb_obj_ptr(self), cause)) return mrb_nil_value();
+  return mrb_obj_iv_get(mrb, mrb_obj_ptr(self), cause);
+}
+
+static mrb_value
+exc_set_cause(mrb_state *mrb, mrb_value self)
+{
+  mrb_value cause;
+  mrb_get_args(mrb, "o", &cause);
+  if (!mrb_nil_p(cause) && mrb_type(cause) != MRB_TT_EXCEPTION) {
+    mrb_raise(mrb, E_TYPE_ERROR, "exception object expected");
+  }
+  mrb_obj_iv_set(mrb, mrb_obj_ptr(self), mrb_intern_lit(mrb, "__kobako_cause__"), cause);
+  return self;
+}
+
 void
 mrb_mruby_kobako_corelib_gem_init(mrb_state *mrb)
 {
@@ -139,6 +160,8 @@ mrb_mruby_kobako_corelib_gem_init(mrb_state *mrb)
   mrb_define_method(mrb, mrb->module_class, "__kobako_set_temporary_name", mod_set_temporary_name, MRB_ARGS_REQ(1));
   mrb_define_method(mrb, mrb->hash_class, "compare_by_identity", hash_compare_by_identity, MRB_ARGS_NONE());
   mrb_define_method(mrb, mrb->hash_class, "compare_by_identity?", hash_compare_by_identity_p, MRB_ARGS_NONE());
+  mrb_define_method(mrb, mrb->eException_class, "cause", exc_cause, MRB_ARGS_NONE());
+  mrb_define_method(mrb, mrb->eException_class, "__kobako_set_cause", exc_set_cause, MRB_ARGS_REQ(1));
   mrb_define_module_function(mrb, math, "gamma", math_gamma, MRB_ARGS_REQ(1));
   mrb_define_module_function(mrb, math, "lgamma", math_lgamma, MRB_ARGS_REQ(1));
 }
