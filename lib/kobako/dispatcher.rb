@@ -16,9 +16,10 @@ module Kobako
   # of #eval unchanged.
   class Dispatcher
     Request = Struct.new(:target, :name, :args, :kwargs, :block)
-    # What the host keeps about one failure: the exception a Service raised (or nil) and
-    # text for the host author only.
-    Failure = Struct.new(:exception, :host_detail)
+    # What the host keeps about one failure: the exception a Service raised (or nil), text
+    # for the host author only, and its kind (:refused, :argument, :no_service or nil),
+    # which picks the host-side ServiceError subclass.
+    Failure = Struct.new(:exception, :host_detail, :kind)
 
     # Failures remembered per invocation; older ones are forgotten (a script can fail in a loop).
     MAX_FAILURES = 256
@@ -39,19 +40,20 @@ module Kobako
       return req if String === req
 
       object, capability, label = resolve_target(req.target)
-      return fail_call(target_unknown(req.target), klass: "NameError") unless capability
+      return fail_call(target_unknown(req.target), klass: "NameError", kind: :no_service) unless capability
 
       method, shape = resolve(object, capability, req.name, label)
       if Capabilities.needs_block?(method.name) && req.block.zero?
-        return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block", klass: "ArgumentError")
+        return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block",
+                         klass: "ArgumentError", kind: :argument)
       end
 
       Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
       invoke(method, req, label, token)
     rescue Capabilities::Refused => e
-      fail_call(e.message, klass: "NoMethodError")
+      fail_call(e.message, klass: "NoMethodError", kind: :refused)
     rescue Arguments::Mismatch => e
-      fail_call(e.message, klass: "ArgumentError")
+      fail_call(e.message, klass: "ArgumentError", kind: :argument)
     rescue HandleExhaustedError
       raise
     rescue StandardError => e
@@ -169,9 +171,10 @@ module Kobako
     # an instance of `klass` (a standard exception class name) that is also a
     # Kobako::ServiceError; `service` ("Shop::Orders.refund") is set when the Service itself
     # raised, and `message` is nil when the policy tells the class alone.
-    def fail_call(message, exception = nil, host_detail = nil, klass: "RuntimeError", service: nil, service_class: nil)
+    def fail_call(message, exception = nil, host_detail = nil, klass: "RuntimeError", service: nil, service_class: nil,
+                  kind: nil)
       id = (@next_failure += 1)
-      @failures[id] = Failure.new(exception, host_detail)
+      @failures[id] = Failure.new(exception, host_detail, kind)
       @failures.shift if @failures.size > MAX_FAILURES
       Codec.encode_fault("error", message, id: id, class: klass, service: service, service_class: service_class || klass)
     end

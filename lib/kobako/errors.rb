@@ -51,6 +51,14 @@ module Kobako
     private def default_origin = "service"
   end
 
+  # The script named a Service target that is not bound.
+  class NoServiceError < ServiceError; end
+  # The script called a method its capabilities do not declare.
+  class ServiceRefusedError < ServiceError; end
+  # The call's arguments did not fit the method (arity, unknown or missing keyword, a
+  # required block).
+  class ServiceArgumentError < ServiceError; end
+
   # The runtime could not be built (bad guest module, engine failure).
   class SetupError < Error; end
   # The guest module file does not exist yet.

@@ -71,10 +71,15 @@ module Kobako
     # was not exposed, and how to expose it) appended to the message.
     def raise_guest_error(payload, dispatcher)
       failure = dispatcher.failure(payload["fault"]) if dispatcher && Hash === payload && payload["origin"] == "service"
-      raise guest_error(payload, failure&.host_detail), cause: failure&.exception
+      kind = failure&.kind
+      # Fault 0: the guest refused an undeclared method itself, without a round trip.
+      kind ||= :refused if Hash === payload && payload["origin"] == "service" && payload["fault"] == 0
+      raise guest_error(payload, failure&.host_detail, kind), cause: failure&.exception
     end
 
-    def guest_error(payload, host_detail = nil)
+    SERVICE_ERROR_KINDS = { refused: ServiceRefusedError, argument: ServiceArgumentError, no_service: NoServiceError }.freeze
+
+    def guest_error(payload, host_detail = nil, kind = nil)
       unless Hash === payload && ERROR_FIELDS.all? { |k| payload.key?(k) } &&
              payload.values_at("origin", "class", "message").all?(String) &&
              Array === payload["backtrace"] && payload["backtrace"].all?(String)
@@ -82,7 +87,7 @@ module Kobako
       end
 
       fields = { origin: payload["origin"], klass: payload["class"], backtrace_lines: payload["backtrace"] }
-      error_class = payload["origin"] == "service" ? ServiceError : SandboxError
+      error_class = payload["origin"] == "service" ? SERVICE_ERROR_KINDS.fetch(kind, ServiceError) : SandboxError
       message = host_detail ? "#{payload['message']} (host detail: #{host_detail})" : payload["message"]
       error_class.new(message, **fields)
     end

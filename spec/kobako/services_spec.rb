@@ -160,6 +160,26 @@ RSpec.describe Kobako::Sandbox, "Services" do
       }
     end
 
+    it "tells the host the kind of failure by the ServiceError subclass" do
+      expect { sandbox.eval("Svc::Main.undeclared") }.to raise_error(Kobako::ServiceRefusedError, /undeclared is not callable/)
+      expect { sandbox.eval("Svc::Main.secret") }.to raise_error(Kobako::ServiceRefusedError, /secret is not callable/)
+      expect { sandbox.eval("Svc::Main.opt") }.to raise_error(Kobako::ServiceArgumentError, /wrong number of arguments/)
+      expect { sandbox.eval("Svc::Main.kw(1, b: 2, d: 4)") }.to raise_error(Kobako::ServiceArgumentError, /unknown keyword/)
+      expect { sandbox.eval("Svc::Main.fetch('zz')") }.to raise_error(Kobako::ServiceError) { |e|
+        expect(e.class).to be(Kobako::ServiceError)
+        expect(e.cause).to be_a(KeyError)
+      }
+      # A target that is not bound (only a forged request can name one) is recorded as such.
+      dispatcher = Kobako::Dispatcher.new(Kobako::Services.new.tap(&:seal!), Kobako::HandleTable.new)
+      answer = Kobako::Codec.decode(dispatcher.call(Kobako::Codec.pack(["Nope::X", "call", [], {}, 0]), 0), faults: true)
+      expect(answer.fields["class"]).to eq("NameError")
+      expect(dispatcher.failure(answer.fields["id"]).kind).to eq(:no_service)
+      expect(Kobako::Transport.guest_error({ "origin" => "service", "class" => "NameError", "message" => "m", "backtrace" => [] },
+                                           nil, :no_service)).to be_a(Kobako::NoServiceError)
+      # Inside the guest the classes stay Ruby's (part 2): NoMethodError, ArgumentError.
+      expect(sandbox.eval("begin; Svc::Main.opt; rescue ArgumentError => e; e.class.to_s; end")).to eq("ArgumentError")
+    end
+
     it "still returns the captured output of a failed call" do
       expect { sandbox.eval("puts 'before'; Svc::Main.nope") }.to raise_error(Kobako::ServiceError)
       expect(sandbox.stdout).to eq("before\n")

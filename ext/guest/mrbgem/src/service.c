@@ -232,6 +232,8 @@ call_host(mrb_state *mrb, mrb_value self)
     mrb_value exc = service_error(mrb, "NoMethodError", msg, mrb_nil_value(), mrb_nil_value());
     mrb_value refused[2] = { mrb_symbol_value(name), mrb_hash_keys(mrb, declared) };
     mrb_funcall_argv(mrb, exc, mrb_intern_lit(mrb, "__kobako_refused"), 2, refused);
+    /* fault 0: refused here, so the host's unrescued error is a ServiceRefusedError */
+    mrb_iv_set(mrb, exc, mrb_intern_lit(mrb, KOBAKO_FAULT_IVAR), mrb_fixnum_value(0));
     mrb_exc_raise(mrb, exc);
   }
   if (frame_depth >= KOBAKO_MAX_NESTING) {
