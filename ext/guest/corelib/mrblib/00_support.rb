@@ -18,6 +18,17 @@ module Kernel
     raise TypeError, "no implicit conversion of #{v.nil? ? 'nil' : v.class} into #{what}"
   end
 
+  # One [key, value] pair of a to_h, checked as CRuby checks it (`index` names the element
+  # in the TypeError when there is one).
+  def __kobako_store_pair(h, pair, index, length_error = "element has wrong array length")
+    pair = pair.to_ary if !pair.is_a?(Array) && pair.respond_to?(:to_ary)
+    unless pair.is_a?(Array)
+      raise TypeError, "wrong element type #{pair.class}#{index.nil? ? '' : " at #{index}"} (expected array)"
+    end
+    raise ArgumentError, "#{length_error} (expected 2, was #{pair.size})" unless pair.size == 2
+    h[pair[0]] = pair[1]
+  end
+
   # CRuby's rounding modes for round(half:).
   def __kobako_half_mode(half)
     return :up if half.nil?

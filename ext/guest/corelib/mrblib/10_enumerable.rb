@@ -25,15 +25,9 @@ module Enumerable
 
   def to_h(*args, &block)
     h = {}
-    i = 0
     each(*args) do |*v|
       pair = v.__svalue
-      pair = block.call(pair) if block
-      pair = pair.to_ary if !pair.is_a?(Array) && pair.respond_to?(:to_ary)
-      raise TypeError, "wrong element type #{pair.class} at #{i} (expected array)" unless pair.is_a?(Array)
-      raise ArgumentError, "element has wrong array length (expected 2, was #{pair.size})" unless pair.size == 2
-      h[pair[0]] = pair[1]
-      i += 1
+      __kobako_store_pair(h, block ? block.call(pair) : pair, nil)
     end
     h
   end
@@ -92,37 +86,13 @@ module Enumerable
   def min_by(n = nil, &block)
     return to_enum(:min_by, n) unless block
     return __kobako_sorted_by(block).first(n) unless n.nil?
-    best = nil
-    best_key = nil
-    first = true
-    each do |*v|
-      x = v.__svalue
-      k = block.call(x)
-      if first || __kobako_cmp(k, best_key) < 0
-        best = x
-        best_key = k
-        first = false
-      end
-    end
-    best
+    __kobako_extreme(-1, block)
   end
 
   def max_by(n = nil, &block)
     return to_enum(:max_by, n) unless block
     return __kobako_sorted_by(block).reverse.first(n) unless n.nil?
-    best = nil
-    best_key = nil
-    first = true
-    each do |*v|
-      x = v.__svalue
-      k = block.call(x)
-      if first || __kobako_cmp(k, best_key) > 0
-        best = x
-        best_key = k
-        first = false
-      end
-    end
-    best
+    __kobako_extreme(1, block)
   end
 
   def minmax_by(&block)
@@ -132,30 +102,12 @@ module Enumerable
 
   def min(n = nil, &block)
     return __kobako_sorted(block).first(n) unless n.nil?
-    best = nil
-    first = true
-    each do |*v|
-      x = v.__svalue
-      if first || (block ? __kobako_block_cmp(block, x, best) : __kobako_cmp(x, best)) < 0
-        best = x
-        first = false
-      end
-    end
-    best
+    __kobako_extreme(-1, nil, block)
   end
 
   def max(n = nil, &block)
     return __kobako_sorted(block).reverse.first(n) unless n.nil?
-    best = nil
-    first = true
-    each do |*v|
-      x = v.__svalue
-      if first || (block ? __kobako_block_cmp(block, x, best) : __kobako_cmp(x, best)) > 0
-        best = x
-        first = false
-      end
-    end
-    best
+    __kobako_extreme(1, nil, block)
   end
 
   def minmax(&block)
@@ -193,6 +145,24 @@ module Enumerable
     return to_enum(:each_entry, *args) unless block
     each(*args) { |*v| block.call(v.__svalue) }
     self
+  end
+
+  # The element ranked first: the smallest for sign -1, the largest for 1, the first of
+  # equals. `key` (min_by/max_by) is called once per element; `cmp` is a <=>-style block.
+  def __kobako_extreme(sign, key = nil, cmp = nil)
+    best = nil
+    best_key = nil
+    first = true
+    each do |*v|
+      x = v.__svalue
+      k = key ? key.call(x) : x
+      if first || (cmp ? __kobako_block_cmp(cmp, k, best_key) : __kobako_cmp(k, best_key)) * sign > 0
+        best = x
+        best_key = k
+        first = false
+      end
+    end
+    best
   end
 
   def __kobako_block_cmp(block, a, b)

@@ -8,11 +8,7 @@ class Array
   def to_h(&block)
     h = {}
     each_with_index do |pair, i|
-      pair = block.call(pair) if block
-      pair = pair.to_ary if !pair.is_a?(Array) && pair.respond_to?(:to_ary)
-      raise TypeError, "wrong element type #{pair.class} at #{i} (expected array)" unless pair.is_a?(Array)
-      raise ArgumentError, "wrong array length at #{i} (expected 2, was #{pair.size})" unless pair.size == 2
-      h[pair[0]] = pair[1]
+      __kobako_store_pair(h, block ? block.call(pair) : pair, i, "wrong array length at #{i}")
     end
     h
   end
@@ -40,13 +36,7 @@ class Hash
   def to_h(&block)
     return __kobako_plain_to_h unless block
     h = {}
-    each do |k, v|
-      pair = block.call(k, v)
-      pair = pair.to_ary if !pair.is_a?(Array) && pair.respond_to?(:to_ary)
-      raise TypeError, "wrong element type #{pair.class} (expected array)" unless pair.is_a?(Array)
-      raise ArgumentError, "element has wrong array length (expected 2, was #{pair.size})" unless pair.size == 2
-      h[pair[0]] = pair[1]
-    end
+    each { |k, v| __kobako_store_pair(h, block.call(k, v), nil) }
     h
   end
 
