@@ -24,10 +24,17 @@ module Kobako
     # Failures remembered per invocation; older ones are forgotten (a script can fail in a loop).
     MAX_FAILURES = 256
 
-    def initialize(services, handles, errors = ServiceErrors.new(:sanitized, services.exposures))
+    # `bindings` fills the slots for this invocation; `max_calls` (nil: no cap) is the
+    # Sandbox's max_service_calls; every call is recorded in `transcript`.
+    def initialize(services, handles, errors = ServiceErrors.new(:sanitized, services.exposures),
+                   bindings: Bindings::NONE, max_calls: nil, transcript: Transcript.new)
       @services = services
       @handles = handles
       @errors = errors
+      @bindings = bindings
+      @max_calls = max_calls
+      @calls = 0
+      @transcript = transcript
       # object => { name => [Method, Arguments::Shape] } for methods already resolved in this
       # invocation: a script calling one Service in a loop resolves it once, not per call.
       @resolved = {}.compare_by_identity
@@ -35,12 +42,36 @@ module Kobako
       @next_failure = 0
     end
 
+    attr_reader :transcript
+
     def call(request, token)
+      entry = @transcript.open(request)
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      response = answer(request, token, entry)
+      @transcript.close(entry, response, Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
+      response
+    end
+
+    # The Failure recorded under `id`, or nil.
+    def failure(id) = @failures[id]
+
+    # Every Failure recorded, by id (replay answers error outcomes from them).
+    def failures = @failures
+
+    private
+
+    def answer(request, token, entry)
+      return over_budget if @max_calls && (@calls += 1) > @max_calls
+
       req = decode(request)
       return req if String === req
 
       object, capability, label = resolve_target(req.target)
-      return fail_call(target_unknown(req.target), klass: "NameError", kind: :no_service) unless capability
+      unless capability
+        return fail_call(unfilled(req.target), klass: "NameError", kind: :no_service) if UNFILLED.equal?(object)
+
+        return fail_call(target_unknown(req.target), klass: "NameError", kind: :no_service)
+      end
 
       method, shape = resolve(object, capability, req.name, label)
       if Capabilities.needs_block?(method.name) && req.block.zero?
@@ -49,7 +80,7 @@ module Kobako
       end
 
       Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
-      invoke(method, req, label, token)
+      invoke(method, req, label, token, entry)
     rescue Capabilities::Refused => e
       fail_call(e.message, klass: "NoMethodError", kind: :refused)
     rescue Arguments::Mismatch => e
@@ -65,10 +96,10 @@ module Kobako
       fail_call("#{call} could not be made: the host raised while resolving it", e)
     end
 
-    # The Failure recorded under `id`, or nil.
-    def failure(id) = @failures[id]
-
-    private
+    def over_budget
+      fail_call("the script made more than #{@max_calls} Service calls in one invocation (max_service_calls)",
+                kind: :limit)
+    end
 
     def decode(bytes)
       parts = Codec.decode(bytes, handles: @handles)
@@ -88,12 +119,23 @@ module Kobako
     # [object, Capability, label] for a request target; no Capability if it names nothing.
     def resolve_target(target)
       if String === target
-        object, capability = @services.lookup(target)
-        [object, capability, target]
+        entry = @services.lookup(target)
+        return [nil, nil, target] unless entry
+        return [entry.object, entry.capability, target] unless entry.slot?
+
+        object, capability = @bindings[target]
+        capability ? [object, capability, target] : [UNFILLED, nil, target]
       else
         capability = @handles.capability_of(target)
         [target, capability, capability && @handles.label_of(target)]
       end
+    end
+
+    # Stands for the object of a slot this invocation did not fill.
+    UNFILLED = Object.new.freeze
+
+    def unfilled(path)
+      "#{path} is a slot, and this invocation did not fill it (pass bindings: { #{path.inspect} => object })"
     end
 
     def target_unknown(target)
@@ -117,8 +159,8 @@ module Kobako
       by_name[name] = [method, Arguments.shape(method, object)].freeze
     end
 
-    def invoke(method, req, label, token)
-      return invoke_with_block(method, req, label, token) unless req.block.zero?
+    def invoke(method, req, label, token, entry)
+      return invoke_with_block(method, req, label, token, entry) unless req.block.zero?
 
       begin
         value = method.call(*req.args, **req.kwargs)
@@ -128,8 +170,8 @@ module Kobako
       encode_result(value, method, label)
     end
 
-    def invoke_with_block(method, req, label, token)
-      block = GuestBlock.new(token, req.block, @handles, label)
+    def invoke_with_block(method, req, label, token, entry)
+      block = GuestBlock.new(token, req.block, @handles, label, @transcript, entry)
       outcome = :broke
       value = catch(block.break_tag) do
         result = begin

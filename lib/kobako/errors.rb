@@ -1,6 +1,10 @@
 module Kobako
   # Base of every error kobako raises on purpose (contract §4).
-  class Error < StandardError; end
+  class Error < StandardError
+    # The Kobako::Execution of the invocation that raised this (value nil, its output,
+    # usage and Service calls), when an eval/run/execute raised it; nil otherwise.
+    attr_accessor :execution
+  end
 
   # The engine faulted or a cap ran out; the invocation was abandoned mid-flight.
   class TrapError < Error; end
@@ -58,6 +62,20 @@ module Kobako
   # The call's arguments did not fit the method (arity, unknown or missing keyword, a
   # required block).
   class ServiceArgumentError < ServiceError; end
+  # The invocation made more Service calls than the Sandbox's max_service_calls.
+  class ServiceLimitError < ServiceError; end
+
+  # Sandbox#replay: the script made a Service call other than the one the transcript
+  # recorded next (or one more than it recorded).
+  class ReplayDivergenceError < Error
+    # The 0-based position of the first call that differs.
+    attr_reader :index
+
+    def initialize(message = nil, index: nil)
+      super(message)
+      @index = index
+    end
+  end
 
   # The runtime could not be built (bad guest module, engine failure).
   class SetupError < Error; end

@@ -9,7 +9,10 @@ module Kobako
     # Thrown (with Kernel#throw) when the block breaks out of the Service call.
     attr_reader :break_tag
 
-    def initialize(token, serial, handles, label)
+    # Each block call is recorded in `transcript` under the call's `entry`.
+    def initialize(token, serial, handles, label, transcript = nil, entry = nil)
+      @transcript = transcript
+      @entry = entry
       @token = token
       @serial = serial
       @handles = handles
@@ -38,7 +41,9 @@ module Kobako
         raise Exposures::NotExposed.new("the block given to #{@label} cannot be passed #{e.message}",
                                         "a block argument of #{@label}: #{e.host_detail}")
       end
-      answer = Codec.decode(Runtime.yield_to_active_invocation(@token, request), handles: @handles, faults: true)
+      bytes = Runtime.yield_to_active_invocation(@token, request)
+      @transcript&.record_yield(@entry, request, bytes)
+      answer = Codec.decode(bytes, handles: @handles, faults: true)
       return answer unless Codec::Fault === answer
 
       case answer.kind

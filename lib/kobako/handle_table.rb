@@ -60,6 +60,11 @@ module Kobako
       "#{@capabilities[id - 1].label} (Handle ##{id})"
     end
 
+    # The class label of the Handle numbered `id` ("Customer"), or nil.
+    def class_label(id)
+      id.is_a?(Integer) && id.between?(1, @objects.size) ? @capabilities[id - 1].label : nil
+    end
+
     private
 
     def issue(object, where)

@@ -1,6 +1,7 @@
 module Kobako
   # A group of Services under one guest constant: `sandbox.define(:KV)` (contract S-1).
-  # Members are bound once, before the Sandbox first runs.
+  # Members are bound (or reserved as slots) before the Sandbox first runs; each is the
+  # Service at the path "KV::Member" of the Sandbox's catalogue.
   class Namespace
     NAME = /\A[A-Z]\w*\z/
 
@@ -9,7 +10,7 @@ module Kobako
     def initialize(name, services)
       @name = name
       @services = services
-      @members = {}
+      @members = []
     end
 
     # Registers `object` as `Ns::Member` in every invocation; returns the namespace. The
@@ -17,26 +18,29 @@ module Kobako
     # object's class declaration (Kobako::Exposable, Sandbox#expose), or `call` for a Proc
     # or Method, or the members of a Struct. Anything else raises ArgumentError here.
     def bind(member, object, methods: nil)
-      member = Namespace.constant_name(member, "member name")
-      path = "#{name}::#{member}"
-      if @services.sealed?
-        raise ArgumentError, "cannot bind #{path}: the Sandbox is sealed (it has already run code)"
-      end
-      raise ArgumentError, "#{path} is already bound" if @members.key?(member)
-
-      @members[member] = [object, @services.capability_for_binding(path, object, methods)].freeze
+      @services.bind(path_of(member), object, methods: methods)
+      @members << member.to_s
       self
     end
 
-    # { "Member" => object }, in binding order.
-    def members = @members.transform_values(&:first)
+    # Reserves `Ns::Member` for an object each invocation passes in `bindings:`
+    # (`sandbox.eval(code, bindings: { "Ns::Member" => object })`); returns the namespace.
+    def slot(member, methods: nil)
+      @services.slot(path_of(member), methods: methods)
+      @members << member.to_s
+      self
+    end
 
-    # { "Member" => Capabilities::Capability }, in binding order.
-    def capabilities = @members.transform_values(&:last)
+    # { "Member" => object }, in binding order (nil for a slot).
+    def members = @members.to_h { |m| [m, @services.entry("#{name}::#{m}").object] }
 
-    def [](member) = @members[member.to_s]&.first
+    # { "Member" => Capabilities::Capability }, in binding order (nil for a slot whose
+    # methods the filling object decides).
+    def capabilities = @members.to_h { |m| [m, @services.entry("#{name}::#{m}").capability] }
 
-    def inspect = "#<Kobako::Namespace #{name} #{@members.keys.join(', ')}>"
+    def [](member) = @services.entry("#{name}::#{member}")&.object
+
+    def inspect = "#<Kobako::Namespace #{name} #{@members.join(', ')}>"
 
     # `name` as a String if it is a Symbol or String matching NAME, else ArgumentError.
     def self.constant_name(name, what)
@@ -46,5 +50,9 @@ module Kobako
 
       name.to_s.dup.freeze
     end
+
+    private
+
+    def path_of(member) = "#{name}::#{Namespace.constant_name(member, 'member name')}"
   end
 end

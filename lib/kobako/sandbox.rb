@@ -6,40 +6,69 @@ module Kobako
     DEFAULT_TIMEOUT = 60.0
     DEFAULT_MEMORY_LIMIT = 1 << 20
     DEFAULT_OUTPUT_LIMIT = 1 << 20
+    DEFAULT_MAX_SERVICE_CALLS = 10_000
 
-    # What one thread saw from its latest invocation on this Sandbox (contract A-6).
+    # What one Fiber saw from its latest invocation on this Sandbox (contract A-6).
     Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
+    # What replay needs to run an invocation again: how it was entered, the run envelope,
+    # the slot fillings frame, and the failures its Dispatcher recorded.
+    Recorded = Struct.new(:kind, :envelope, :slots, :failures)
 
-    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors,
+                :max_service_calls
 
     # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
     # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
     # keeps it, which is cheaper for short scripts on one thread. `service_errors:` says
     # how exceptions raised inside Services are described to the script (ServiceErrors).
+    # `max_service_calls:` caps the Service calls of one invocation (nil: no cap).
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
                    stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
-                   service_errors: :sanitized)
+                   service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
+      @max_service_calls = Options.count(:max_service_calls, max_service_calls)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
       @exposures = Exposures.new
-      @services = Services.new(@exposures)
+      path = @wasm_path
+      @services = Services.new(@exposures, -> { GuestConstants.for(path) })
       @errors = ServiceErrors.new(@service_errors, @exposures)
       @snippets = Snippets.new
-      @latest = {}.compare_by_identity
-      @latest_lock = Mutex.new
+      # Fiber => Latest; an entry goes when its Fiber is collected.
+      @latest = ObjectSpace::WeakMap.new
     end
 
-    # The Service namespace `name` (a constant in the guest), created on first use
-    # (contract S-1). Bind members with Namespace#bind before the first invocation.
+    # The Service namespace `name` (a constant in the guest; "Billing::Tax" for a nested
+    # one), created on first use (contract S-1). Bind members with Namespace#bind, or
+    # reserve them with Namespace#slot, before the first invocation.
     def define(name)
       @services.define(name)
+    end
+
+    # Binds `object` at `path` for every invocation: a top-level constant ("Orders") or a
+    # path of any depth ("Billing::Tax::Rates"), with the namespaces above it created. The
+    # methods the guest may call are declared as for Namespace#bind. Returns the Sandbox.
+    # Raises ArgumentError for a path under one of the guest's own constants (Object,
+    # Kernel, String, JSON, ...), one already bound, or one that collides with another.
+    def bind(path, object, methods: nil)
+      @services.bind(path, object, methods: methods)
+      self
+    end
+
+    # Reserves `path` for an object each invocation passes in `bindings:`:
+    # `sandbox.slot("Ctx::User")`, then `sandbox.eval(code, bindings: { "Ctx::User" => user })`.
+    # With `methods:` the guest may call those on any object filling it; without, what the
+    # object's class declares (Kobako::Exposable, #expose, Struct members). A script that
+    # uses a slot its invocation did not fill gets a NoServiceError. Returns the Sandbox.
+    def slot(path, methods: nil)
+      @services.slot(path, methods: methods)
+      self
     end
 
     # Lets instances of `klass` (and of its subclasses) cross to the guest as Handles on
@@ -62,29 +91,63 @@ module Kobako
       self
     end
 
-    # Runs `code` and returns the value of its last expression (contract A-3).
-    def eval(code)
-      source = Sandbox.source_bytes(code)
-      seal!
-      invoke { |dispatcher| @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher) }
+    # Runs `code` and returns the value of its last expression (contract A-3); raises the
+    # Kobako::Error the invocation ended with, which carries its #execution. `bindings:`
+    # fills slots for this invocation only.
+    def eval(code, bindings: nil)
+      Sandbox.outcome(perform_eval(code, bindings))
     end
 
     # Calls `target.call(*args, **kwargs)`, where `target` names a top-level constant the
     # preloaded snippets define (contract P-2). Arguments that cannot cross as values go in
     # as Handles (P-3). Keywords reach a callable that declares keywords as keywords, and
-    # one that takes none as a trailing positional Hash, as in Ruby.
-    def run(target, *args, **kwargs)
-      name = Sandbox.entrypoint_name(target)
+    # one that takes none as a trailing positional Hash, as in Ruby. `bindings:` is this
+    # method's own keyword (slot fillings), never passed to the target.
+    def run(target, *args, bindings: nil, **kwargs)
+      Sandbox.outcome(perform_run(target, args, kwargs, bindings))
+    end
+
+    # Like #eval, but returns the Kobako::Execution: value, output, usage, Service calls
+    # and the error, if any. Never raises for what the script did (a trap, a script error,
+    # a Service error); misuse of the API (bad bindings) still raises.
+    def execute(code, bindings: nil)
+      perform_eval(code, bindings)
+    end
+
+    # Like #run, returning the Kobako::Execution (see #execute).
+    def execute_run(target, *args, bindings: nil, **kwargs)
+      perform_run(target, args, kwargs, bindings)
+    end
+
+    # Runs a recorded invocation again with every Service call answered from its
+    # transcript instead of the host, and returns the new Execution, which is == to the
+    # recorded one when the script behaves the same. Raises ReplayDivergenceError at the
+    # first call that differs from the recording (or when there are more or fewer calls).
+    def replay(execution)
+      unless execution.is_a?(Execution)
+        raise TypeError, "replay takes a Kobako::Execution, got #{execution.class}"
+      end
+      record = execution.replay_record
+      raise ArgumentError, "this Execution ended before its script ran, so there is nothing to replay" unless record
+      if execution.calls_dropped.positive?
+        raise ArgumentError, "cannot replay: the recording keeps only the first #{Transcript::MAX_CALLS} of " \
+                             "#{execution.calls.size + execution.calls_dropped} Service calls"
+      end
+
       seal!
-      handles = HandleTable.new(@exposures)
-      envelope = begin
-        Codec.encode([name, args, kwargs], handles: handles)
-      rescue Exposures::NotExposed => e
-        raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
+      replay = Replay.new(execution)
+      handles = execution.handle_table
+      result = invoke(handles, replay, record, code: execution.code, target: execution.target) do |dispatcher|
+        if record.kind == :eval
+          @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: @snippets.frame,
+                                                             slots: record.slots), dispatcher)
+        else
+          @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: record.slots),
+                       record.envelope, dispatcher)
+        end
       end
-      invoke(handles) do |dispatcher|
-        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher)
-      end
+      replay.finish!
+      result
     end
 
     def stdout = latest.stdout
@@ -98,10 +161,20 @@ module Kobako
     # The number of preloaded snippets.
     def snippet_count = @snippets.size
 
+    # The paths of the slots (Services each invocation fills), in declaration order.
+    def slots = @services.slots
+
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
         "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} gvl=#{gvl.inspect}" \
         "#{' sealed' if sealed?}>"
+    end
+
+    # The value of a finished invocation, or the error it ended with.
+    def self.outcome(execution)
+      raise execution.error if execution.error
+
+      execution.value
     end
 
     ENTRYPOINT = /\A[A-Z]\w*\z/
@@ -153,17 +226,75 @@ module Kobako
 
     def preamble = @services.preamble
 
-    # Runs one invocation with a fresh HandleTable and dispatcher, records what this thread
-    # saw, and turns the Snapshot into the result or the error.
-    def invoke(handles = HandleTable.new(@exposures))
-      dispatcher = Dispatcher.new(@services, handles, @errors)
+    def perform_eval(code, given)
+      source = begin
+        Sandbox.source_bytes(code)
+      rescue SandboxError => e
+        return refused_before_running(e)
+      end
+      seal!
+      bindings = Bindings.for(@services, given)
+      source = source.dup.freeze unless source.frozen?
+      input = Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
+      record = Recorded.new(:eval, nil, bindings.frame)
+      invoke(HandleTable.new(@exposures), bindings, record, code: source) { |dispatcher| @runtime.eval(input, dispatcher) }
+    end
+
+    def perform_run(target, args, kwargs, given)
+      name = Sandbox.entrypoint_name(target)
+      seal!
+      bindings = Bindings.for(@services, given)
+      handles = HandleTable.new(@exposures)
+      envelope = begin
+        Codec.encode([name, args, kwargs], handles: handles)
+      rescue Exposures::NotExposed => e
+        raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
+      end
+      input = Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
+      record = Recorded.new(:run, envelope, bindings.frame)
+      invoke(handles, bindings, record, target: name) { |dispatcher| @runtime.run(input, envelope, dispatcher) }
+    end
+
+    # Runs one invocation (the block calls the runtime with the dispatcher), records what
+    # this Fiber saw, and returns its Execution. `with` is a Bindings (a fresh Dispatcher
+    # answers the calls) or a Replay (which answers them itself).
+    def invoke(handles, with, record, code: nil, target: nil)
+      dispatcher = if with.is_a?(Replay)
+                     with
+                   else
+                     Dispatcher.new(@services, handles, @errors, bindings: with, max_calls: @max_service_calls)
+                   end
       snapshot = Deadline.during(@timeout) { yield dispatcher }
-      remember(snapshot)
-      Transport.result(snapshot, self, handles, dispatcher)
+      seen = remember(snapshot)
+      value = error = nil
+      begin
+        value = Transport.result(snapshot, self, handles, dispatcher)
+      rescue ReplayDivergenceError
+        raise
+      rescue Error => e
+        error = e
+      end
+      record = Recorded.new(record.kind, record.envelope, record.slots, dispatcher.failures).freeze
+      execution = Execution.new(value: value, stdout: seen.stdout, stderr: seen.stderr,
+                                stdout_truncated: seen.stdout_truncated, stderr_truncated: seen.stderr_truncated,
+                                usage: seen.usage, error: error, transcript: dispatcher.transcript, handles: handles,
+                                clock: nil, seed: nil, code: code, target: target, record: record)
+      error.execution = execution if error
+      execution
+    end
+
+    # The Execution of an invocation refused before anything ran (code that is not a
+    # String, or cannot be UTF-8).
+    def refused_before_running(error)
+      execution = Execution.new(value: nil, stdout: NOTHING_YET.stdout, stderr: NOTHING_YET.stderr,
+                                stdout_truncated: false, stderr_truncated: false, usage: Usage::EMPTY, error: error,
+                                transcript: nil, handles: nil, clock: nil, seed: nil)
+      error.execution = execution
+      execution
     end
 
     def latest
-      @latest_lock.synchronize { @latest[Thread.current] } || NOTHING_YET
+      @latest[Fiber.current] || NOTHING_YET
     end
 
     def remember(snapshot)
@@ -174,10 +305,8 @@ module Kobako
         snapshot.stderr_truncated?,
         Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak)
       ).freeze
-      @latest_lock.synchronize do
-        @latest.delete_if { |thread, _| !thread.alive? } if @latest.size > 16
-        @latest[Thread.current] = entry
-      end
+      @latest[Fiber.current] = entry
+      entry
     end
 
     # Validation of constructor options (contract A-1); runs before any engine work.
@@ -206,6 +335,13 @@ module Kobako
         return value if GVL_MODES.include?(value)
 
         raise ArgumentError, "gvl must be :hold or :release, got #{value.inspect}"
+      end
+
+      def count(name, value)
+        return nil if value.nil?
+        return value if value.is_a?(Integer) && value.positive?
+
+        raise ArgumentError, "#{name} must be nil or a positive Integer, got #{value.inspect}"
       end
 
       def wasm_path(value)

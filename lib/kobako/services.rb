@@ -1,30 +1,63 @@
 module Kobako
-  # The Sandbox's Service catalogue: its namespaces while it is being set up, then a frozen
-  # path -> [object, Capability] map and the preamble frame that tells the guest which
-  # constants exist and which methods each offers.
+  # The Sandbox's Service catalogue (contract S-1): while the Sandbox is being set up, the
+  # namespaces and Services bound at paths ("KV::Lookup", "Orders", "Billing::Tax::Rates")
+  # or reserved as slots each invocation fills; once sealed, a frozen path -> Entry map and
+  # the preamble frame that tells the guest which constants exist and what each offers.
   class Services
     # The guest's own namespace: binding into it would replace the runtime's classes.
     RESERVED = %w[Kobako].freeze
+    SEGMENT = /\A[A-Z]\w*\z/
+    MAX_PATH = 255
+
+    # One Service. `object` and `capability` are nil for a slot (filled per invocation);
+    # a slot declared with `methods:` has its capability already. `index` is the Service's
+    # number in the guest (its place in the preamble).
+    Entry = Struct.new(:path, :object, :capability, :slot, :index) do
+      def slot? = slot
+    end
 
     attr_reader :exposures
 
-    def initialize(exposures = Exposures.new)
+    # `guest_constants` answers the guest module's own top-level names (GuestConstants),
+    # asked only when a path needs checking.
+    def initialize(exposures = Exposures.new, guest_constants = -> { Set.new })
       @exposures = exposures
+      @guest_constants = guest_constants
       @namespaces = {}
+      @entries = {}
       @sealed = false
       @lock = Mutex.new
     end
 
     def sealed? = @sealed
 
-    def define(name)
-      name = Namespace.constant_name(name, "namespace name")
-      raise ArgumentError, "#{name} is reserved for the sandbox runtime" if RESERVED.include?(name)
-
+    # The Namespace at `path` ("KV", "Billing::Tax"), created on first use.
+    def define(path)
+      path = Services.path(path, "namespace name")
       @lock.synchronize do
-        raise ArgumentError, "cannot define #{name}: the Sandbox is sealed (it has already run code)" if @sealed
+        raise ArgumentError, "cannot define #{path}: the Sandbox is sealed (it has already run code)" if @sealed
 
-        @namespaces[name] ||= Namespace.new(name, self)
+        @namespaces[path] ||= begin
+          check_free!(path, :namespace)
+          Namespace.new(path, self)
+        end
+      end
+    end
+
+    # Binds `object` at `path` for every invocation (contract S-1, S-3).
+    def bind(path, object, methods: nil)
+      path = Services.path(path, "Service path")
+      add(path) { Entry.new(path, object, capability_for_binding(path, object, methods), false) }
+    end
+
+    # Reserves `path` for an object each invocation passes in `bindings:`. With `methods:`
+    # the guest may call those on whatever fills it; without, what the filling object's
+    # class declares (as for bind).
+    def slot(path, methods: nil)
+      path = Services.path(path, "slot path")
+      add(path) do
+        capability = methods.nil? ? nil : Capabilities::Capability.new(path, Capabilities.declared_names(methods, path))
+        Entry.new(path, nil, capability, true)
       end
     end
 
@@ -49,33 +82,95 @@ module Kobako
                            "#{", or with sandbox.expose(#{name}, :method, ...) before binding" if name}"
     end
 
-    # Freezes the catalogue; later define/bind raise ArgumentError (contract A-5).
+    # Freezes the catalogue; later define/bind/slot raise ArgumentError (contract A-5).
     def seal!
       return if @sealed # already sealed: no need to take the lock
 
       @lock.synchronize do
         return if @sealed
 
-        by_path = {}
-        list = @namespaces.map do |name, ns|
-          entries = ns.capabilities.map do |member, capability|
-            by_path["#{name}::#{member}"] = [ns[member], capability].freeze
-            [member, capability.method_names]
-          end
-          [name, entries]
-        end
-        @by_path = by_path.freeze
-        @preamble = Codec.encode(list).freeze
+        entries = @entries.values.each_with_index.map { |e, i| Entry.new(e.path, e.object, e.capability, e.slot, i).freeze }
+        @by_path = entries.to_h { |e| [e.path, e] }.freeze
+        @slots = entries.select(&:slot?).map(&:path).freeze
+        @preamble = if entries.empty? && @namespaces.empty?
+                      Transport::EMPTY_LIST
+                    else
+                      Codec.encode([@namespaces.keys, entries.map { |e| [e.path, e.capability&.method_names] }]).freeze
+                    end
         @exposures.seal!
-        # Published last: a thread that sees the seal sees the preamble too.
+        # Published last: a thread that sees the seal sees the rest too.
         @sealed = true
       end
     end
 
-    # The preamble frame: [[namespace, [[member, [method, ...]], ...]], ...] (contract W-2).
+    # The preamble frame: [[namespace path, ...], [[path, [method, ...] or nil], ...]] (W-2).
     def preamble = @preamble
 
-    # [object, Capability] bound at "Ns::Member", or nil.
+    # The Entry bound or reserved at `path`, or nil.
     def lookup(path) = @by_path[path]
+
+    # The paths of the slots, in declaration order.
+    def slots = @slots || @entries.each_value.select(&:slot?).map(&:path)
+
+    # The Entry at `path` while setting up (Namespace reads its members through this).
+    def entry(path) = @entries[path]
+
+    # `path` as a frozen String if it is a Symbol or String of constant names joined by
+    # "::" ("Orders", "Billing::Tax::Rates"), else ArgumentError.
+    def self.path(path, what)
+      text = path.to_s if path.is_a?(Symbol) || path.is_a?(String)
+      unless text && text.length <= MAX_PATH && !text.empty? && text.split("::", -1).all?(SEGMENT)
+        raise ArgumentError, "#{what} must be a Symbol or String of constant names joined by \"::\" " \
+                             "(like :Orders or \"Billing::Tax\"), got #{path.inspect}"
+      end
+
+      text.dup.freeze
+    end
+
+    private
+
+    def add(path)
+      @lock.synchronize do
+        raise ArgumentError, "cannot bind #{path}: the Sandbox is sealed (it has already run code)" if @sealed
+        raise ArgumentError, "#{path} is already bound" if @entries.key?(path)
+
+        check_free!(path, :service)
+        entry = yield
+        @entries[path] = entry
+        entry
+      end
+    end
+
+    # Refuses a path that would replace or hide inside a guest constant, or that collides
+    # with another Service or namespace: a Service is a leaf, so nothing goes under it, and
+    # a namespace cannot also be a Service.
+    def check_free!(path, kind)
+      root = path.split("::").first
+      raise ArgumentError, "cannot use #{path}: #{root} is reserved for the sandbox runtime" if RESERVED.include?(root)
+      if @guest_constants.call.include?(root)
+        raise ArgumentError, "cannot use #{path}: #{root} is one of the sandbox's own constants (a core class, module or library); choose another name"
+      end
+
+      prefixes(path).each do |above|
+        if @entries.key?(above)
+          raise ArgumentError, "#{path}: #{above} is a Service, so nothing can be bound under it"
+        end
+      end
+      if kind == :namespace
+        raise ArgumentError, "#{path} is already bound as a Service" if @entries.key?(path)
+        return
+      end
+      raise ArgumentError, "#{path} is a namespace, so it cannot also be a Service" if @namespaces.key?(path)
+
+      below = "#{path}::"
+      clash = @entries.each_key.find { |p| p.start_with?(below) } || @namespaces.each_key.find { |p| p.start_with?(below) }
+      raise ArgumentError, "#{path}: #{clash} is already defined under it" if clash
+    end
+
+    # "A::B::C" -> ["A", "A::B"].
+    def prefixes(path)
+      parts = path.split("::")
+      (1...parts.size).map { |n| parts.first(n).join("::") }
+    end
   end
 end

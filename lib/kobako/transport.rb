@@ -17,14 +17,18 @@ module Kobako
 
     FRAME_FORMATS = Hash.new { |h, n| h[n] = ("Na*" * n).freeze }
 
-    # eval input: [preamble (services), source, snippets].
-    def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST)
+    # eval input: [preamble (services), source, snippets], plus this invocation's slot
+    # fillings when it has any.
+    def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST, slots: nil)
+      return frames(preamble, source, snippets, slots) if slots
+
       [preamble.bytesize, preamble, source.bytesize, source, snippets.bytesize, snippets].pack("Na*Na*Na*")
     end
 
-    # run input: [preamble, snippets]; the run envelope goes into guest memory instead.
-    def run_input(preamble: EMPTY_LIST, snippets: EMPTY_LIST)
-      frames(preamble, snippets)
+    # run input: [preamble, snippets] (and the slot fillings); the run envelope goes into
+    # guest memory instead.
+    def run_input(preamble: EMPTY_LIST, snippets: EMPTY_LIST, slots: nil)
+      slots ? frames(preamble, snippets, slots) : frames(preamble, snippets)
     end
 
     # Turns a Snapshot into the invocation's value, or raises the error it describes.
@@ -77,7 +81,8 @@ module Kobako
       raise guest_error(payload, failure&.host_detail, kind), cause: failure&.exception
     end
 
-    SERVICE_ERROR_KINDS = { refused: ServiceRefusedError, argument: ServiceArgumentError, no_service: NoServiceError }.freeze
+    SERVICE_ERROR_KINDS = { refused: ServiceRefusedError, argument: ServiceArgumentError, no_service: NoServiceError,
+                            limit: ServiceLimitError }.freeze
 
     def guest_error(payload, host_detail = nil, kind = nil)
       unless Hash === payload && ERROR_FIELDS.all? { |k| payload.key?(k) } &&

@@ -12,7 +12,7 @@ use crate::msgpack::{Writer, MAX_PAYLOAD};
 use crate::reader::{Reader, Token};
 
 /// Bumped whenever the host/guest wire changes; the host refuses a mismatch at load.
-const ABI_VERSION: i32 = 2;
+const ABI_VERSION: i32 = 3;
 
 #[repr(C)]
 struct MrbState {
@@ -31,6 +31,7 @@ extern "C" {
         snippets_len: usize,
         w: *mut Writer,
     ) -> bool;
+    fn kobako_apply_slots(mrb: *mut MrbState, frame: *const u8, len: usize, w: *mut Writer) -> bool;
     fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, w: *mut Writer);
     fn kobako_run(mrb: *mut MrbState, envelope: *const u8, envelope_len: usize, w: *mut Writer);
     fn kobako_write_value_nil(w: *mut Writer);
@@ -209,7 +210,23 @@ fn input_frames<'a>(out: *mut Writer, input: &'a mut Vec<u8>, counts: std::ops::
 }
 
 fn frame_names(what: &str) -> &'static str {
-    if what == "eval" { "[preamble, source, snippets]" } else { "[preamble, snippets]" }
+    match what {
+        "eval" => "[preamble, source, snippets, slots]",
+        "run" => "[preamble, snippets, slots]",
+        _ => "[preamble, snippets]",
+    }
+}
+
+/// Prepares, then gives this invocation's slot fillings (an optional frame, never part
+/// of a prepared image) to the Service proxies.
+fn ready(mrb: *mut MrbState, out: *mut Writer, preamble: &[u8], snippets: &[u8], slots: Option<&[u8]>) -> bool {
+    if !ensure_prepared(mrb, out, preamble, snippets) {
+        return false;
+    }
+    match slots {
+        Some(frame) if frame != EMPTY_LIST => unsafe { kobako_apply_slots(mrb, frame.as_ptr(), frame.len(), out) },
+        _ => true,
+    }
 }
 
 /// Prepares the interpreter from stdin frames [preamble, snippets] (Service constants,
@@ -232,7 +249,8 @@ pub extern "C" fn prepare() {
     }
 }
 
-/// Runs the script sent on stdin as frames [preamble, source, snippets].
+/// Runs the script sent on stdin as frames [preamble, source, snippets, slots] (the last
+/// two optional).
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
     let out = OUTCOME.ptr();
@@ -241,16 +259,16 @@ pub extern "C" fn eval() {
         return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
     };
     let mut input = Vec::new();
-    let Some(frames) = input_frames(out, &mut input, 2..=3, "eval") else { return };
+    let Some(frames) = input_frames(out, &mut input, 2..=4, "eval") else { return };
     let (preamble, source) = (frames[0], frames[1]);
     let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
-    if ensure_prepared(mrb, out, preamble, snippets) {
+    if ready(mrb, out, preamble, snippets, frames.get(3).copied()) {
         unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), out) };
     }
     enforce_payload_cap(out);
 }
 
-/// Calls an entrypoint: frames [preamble, snippets] on stdin, and the run envelope
+/// Calls an entrypoint: frames [preamble, snippets, slots] (slots optional) on stdin, and the run envelope
 /// [name, args, kwargs] the host placed at `env_ptr` with `__kobako_alloc` (released here).
 #[export_name = "__kobako_run"]
 pub extern "C" fn run(env_ptr: i32, env_len: i32) {
@@ -271,8 +289,8 @@ fn run_with(out: *mut Writer, envelope: *const u8, envelope_len: usize) {
         return error_outcome(out, c"Kobako::WireError", "the run envelope is missing");
     }
     let mut input = Vec::new();
-    let Some(frames) = input_frames(out, &mut input, 2..=2, "run") else { return };
-    if ensure_prepared(mrb, out, frames[0], frames[1]) {
+    let Some(frames) = input_frames(out, &mut input, 2..=3, "run") else { return };
+    if ready(mrb, out, frames[0], frames[1], frames.get(2).copied()) {
         unsafe { kobako_run(mrb, envelope, envelope_len, out) };
     }
 }

@@ -16,7 +16,7 @@ use crate::module_cache::{self, CacheOutcome};
 use crate::{preinit, wasi};
 
 /// The host/guest wire version this extension speaks (guest export `__kobako_abi_version`).
-pub const ABI_VERSION: i32 = 2;
+pub const ABI_VERSION: i32 = 3;
 
 const REQUIRED_FUNCS: &[&str] = &[
     "__kobako_alloc",

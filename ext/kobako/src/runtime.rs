@@ -144,7 +144,7 @@ impl Runtime {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
         let image = match split_frames(&input).as_deref() {
-            Some([preamble, _source, snippets]) => self.image_for(preamble, snippets),
+            Some([preamble, _source, snippets, ..]) => self.image_for(preamble, snippets),
             _ => None,
         };
         Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Eval, dispatcher))
@@ -157,7 +157,7 @@ impl Runtime {
         let input = unsafe { stdin.as_slice() }.to_vec();
         let envelope = unsafe { envelope.as_slice() }.to_vec();
         let image = match split_frames(&input).as_deref() {
-            Some([preamble, snippets]) => self.image_for(preamble, snippets),
+            Some([preamble, snippets, ..]) => self.image_for(preamble, snippets),
             _ => None,
         };
         Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Run(envelope), dispatcher))

@@ -86,6 +86,7 @@ const char *kobako_rite_verify(const uint8_t *bin, size_t len);
 void kobako_write_error(kobako_writer *w, const char *origin, const char *klass, const char *message);
 /* Defines the Service constants the preamble lists; raises if it is malformed. */
 void kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len);
+void kobako_fill_slots(mrb_state *mrb, const uint8_t *frame, size_t len);
 
 /* Set-up of each part of the gem (gem.c). */
 void kobako_output_init(mrb_state *mrb, struct RClass *kobako);

@@ -78,24 +78,43 @@ kobako_service_methods(mrb_state *mrb, uint32_t index)
 
 /* --- installing the preamble ------------------------------------------------------- */
 
+/* The module a Service path's parent names ("" is Object), created with its parents when
+ * missing. The host refuses paths under the guest's own constants, so a constant that is
+ * already there and not a module means a malformed preamble. */
 static struct RClass *
-namespace_module(mrb_state *mrb, mrb_value name)
+namespace_module(mrb_state *mrb, const char *path, mrb_int len)
 {
-  mrb_sym sym = mrb_intern_str(mrb, name);
-  if (mrb_const_defined(mrb, mrb_obj_value(mrb->object_class), sym)) {
-    mrb_value existing = mrb_const_get(mrb, mrb_obj_value(mrb->object_class), sym);
-    if (mrb_type(existing) == MRB_TT_MODULE || mrb_type(existing) == MRB_TT_CLASS) {
-      return mrb_class_ptr(existing);
+  struct RClass *mod = mrb->object_class;
+  mrb_int start = 0;
+  while (start < len) {
+    mrb_int stop = start;
+    while (stop < len && !(path[stop] == ':' && stop + 1 < len && path[stop + 1] == ':')) stop++;
+    mrb_sym sym = mrb_intern(mrb, path + start, (size_t)(stop - start));
+    if (mrb_const_defined_at(mrb, mrb_obj_value(mod), sym)) {
+      mrb_value existing = mrb_const_get(mrb, mrb_obj_value(mod), sym);
+      if (mrb_type(existing) != MRB_TT_MODULE && mrb_type(existing) != MRB_TT_CLASS) {
+        mrb_raisef(mrb, E_TYPE_ERROR, "cannot define Service namespace %s: it is already a %s constant in the sandbox",
+                   mrb_str_to_cstr(mrb, mrb_str_new(mrb, path, stop)), mrb_obj_classname(mrb, existing));
+      }
+      mod = mrb_class_ptr(existing);
     }
-    mrb_raisef(mrb, E_TYPE_ERROR, "cannot define Service namespace %v: it is already a %s constant in the sandbox",
-               name, mrb_obj_classname(mrb, existing));
+    else {
+      mod = mrb_define_module_under_id(mrb, mod, sym);
+    }
+    start = stop + 2;
   }
-  return mrb_define_module_id(mrb, sym);
+  return mod;
 }
 
+/* {Symbol => true} for a list of method names; nil stays nil (a slot whose methods each
+ * invocation's object decides). */
 static mrb_value
 method_set(mrb_state *mrb, mrb_value names)
 {
+  if (mrb_nil_p(names)) return names;
+  if (!mrb_array_p(names)) {
+    mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad method list)");
+  }
   mrb_value set = mrb_hash_new_capa(mrb, (mrb_int)RARRAY_LEN(names));
   for (mrb_int i = 0; i < RARRAY_LEN(names); i++) {
     mrb_value name = RARRAY_PTR(names)[i];
@@ -107,39 +126,95 @@ method_set(mrb_state *mrb, mrb_value names)
   return set;
 }
 
-/* The preamble is [[namespace, [[member, [method, ...]], ...]], ...]; each member becomes
- * a constant holding a Service proxy. Raises on a malformed preamble. */
+/* Where the last "::" of a path starts, or -1 for a top-level name. */
+static mrb_int
+last_separator(const char *path, mrb_int len)
+{
+  for (mrb_int i = len - 2; i >= 0; i--) {
+    if (path[i] == ':' && path[i + 1] == ':') return i;
+  }
+  return -1;
+}
+
+static mrb_bool
+strings_p(mrb_value list)
+{
+  if (!mrb_array_p(list)) return FALSE;
+  for (mrb_int i = 0; i < RARRAY_LEN(list); i++) {
+    if (!mrb_string_p(RARRAY_PTR(list)[i])) return FALSE;
+  }
+  return TRUE;
+}
+
+/* The preamble is [namespaces, services]: namespaces a list of paths ("Billing",
+ * "Billing::Tax") that become modules, services a list of [path, methods] whose path
+ * ("KV::Lookup", "Orders") becomes a constant holding a Service proxy. methods is the list
+ * of declared names, or nil for a slot filled per invocation. An empty list means no
+ * Services. Raises on a malformed preamble. */
 void
 kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len)
 {
   struct kobako_decoded d = kobako_decode(mrb, preamble, len);
-  if (d.error || d.fault || !mrb_array_p(d.value)) {
+  if (!d.error && !d.fault && mrb_array_p(d.value) && RARRAY_LEN(d.value) == 0) return; /* no Services */
+  if (d.error || d.fault || !mrb_array_p(d.value) || RARRAY_LEN(d.value) != 2 ||
+      !strings_p(RARRAY_PTR(d.value)[0]) || !mrb_array_p(RARRAY_PTR(d.value)[1])) {
     mrb_raisef(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (%s)",
+               d.error ? d.error : "not [namespaces, services]");
+  }
+  mrb_value namespaces = RARRAY_PTR(d.value)[0];
+  mrb_value list = RARRAY_PTR(d.value)[1];
+  for (mrb_int i = 0; i < RARRAY_LEN(namespaces); i++) {
+    mrb_value ns = RARRAY_PTR(namespaces)[i];
+    namespace_module(mrb, RSTRING_PTR(ns), RSTRING_LEN(ns));
+  }
+  for (mrb_int i = 0; i < RARRAY_LEN(list); i++) {
+    mrb_value entry = RARRAY_PTR(list)[i];
+    if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_string_p(RARRAY_PTR(entry)[0]) ||
+        RSTRING_LEN(RARRAY_PTR(entry)[0]) == 0) {
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad service entry)");
+    }
+    mrb_value path = RARRAY_PTR(entry)[0];
+    const char *p = RSTRING_PTR(path);
+    mrb_int plen = RSTRING_LEN(path);
+    mrb_int sep = last_separator(p, plen);
+    struct RClass *mod = sep < 0 ? mrb->object_class : namespace_module(mrb, p, sep);
+    const char *member = sep < 0 ? p : p + sep + 2;
+    mrb_int member_len = sep < 0 ? plen : plen - sep - 2;
+    if (member_len == 0) {
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (empty member name)");
+    }
+    uint32_t index = (uint32_t)RARRAY_LEN(services);
+    mrb_ary_push(mrb, services, mrb_str_dup(mrb, path));
+    mrb_ary_push(mrb, service_methods, method_set(mrb, RARRAY_PTR(entry)[1]));
+    mrb_const_set(mrb, mrb_obj_value(mod), mrb_intern(mrb, member, (size_t)member_len),
+                  kobako_service_proxy_new(mrb, index));
+  }
+}
+
+/* This invocation's slot fillings: [[index, methods], ...], each giving the declared
+ * methods of the object filling slot `index` (a Service installed with nil methods).
+ * Applied after preparing, so it never changes a prepared image. Raises on a malformed
+ * frame. */
+void
+kobako_fill_slots(mrb_state *mrb, const uint8_t *frame, size_t len)
+{
+  struct kobako_decoded d = kobako_decode(mrb, frame, len);
+  if (d.error || d.fault || !mrb_array_p(d.value)) {
+    mrb_raisef(mrb, E_RUNTIME_ERROR, "the slots frame from the host is malformed (%s)",
                d.error ? d.error : "not a list");
   }
   mrb_value list = d.value;
   for (mrb_int i = 0; i < RARRAY_LEN(list); i++) {
     mrb_value entry = RARRAY_PTR(list)[i];
-    if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_string_p(RARRAY_PTR(entry)[0]) ||
+    if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_integer_p(RARRAY_PTR(entry)[0]) ||
         !mrb_array_p(RARRAY_PTR(entry)[1])) {
-      mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad namespace entry)");
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the slots frame from the host is malformed (bad entry)");
     }
-    mrb_value ns = RARRAY_PTR(entry)[0];
-    mrb_value members = RARRAY_PTR(entry)[1];
-    struct RClass *mod = namespace_module(mrb, ns);
-    for (mrb_int j = 0; j < RARRAY_LEN(members); j++) {
-      mrb_value entry = RARRAY_PTR(members)[j];
-      if (!mrb_array_p(entry) || RARRAY_LEN(entry) != 2 || !mrb_string_p(RARRAY_PTR(entry)[0]) ||
-          !mrb_array_p(RARRAY_PTR(entry)[1])) {
-        mrb_raise(mrb, E_RUNTIME_ERROR, "the Service list from the host is malformed (bad member entry)");
-      }
-      mrb_value member = RARRAY_PTR(entry)[0];
-      mrb_value path = mrb_format(mrb, "%v::%v", ns, member);
-      uint32_t index = (uint32_t)RARRAY_LEN(services);
-      mrb_ary_push(mrb, services, path);
-      mrb_ary_push(mrb, service_methods, method_set(mrb, RARRAY_PTR(entry)[1]));
-      mrb_const_set(mrb, mrb_obj_value(mod), mrb_intern_str(mrb, member), kobako_service_proxy_new(mrb, index));
+    mrb_int index = mrb_integer(RARRAY_PTR(entry)[0]);
+    if (index < 0 || index >= RARRAY_LEN(service_methods) || !mrb_nil_p(RARRAY_PTR(service_methods)[index])) {
+      mrb_raise(mrb, E_RUNTIME_ERROR, "the slots frame from the host names a Service that is not a slot");
     }
+    mrb_ary_set(mrb, service_methods, index, method_set(mrb, RARRAY_PTR(entry)[1]));
   }
 }
 

@@ -1,0 +1,58 @@
+module Kobako
+  # The objects one invocation puts into the Sandbox's slots:
+  # `sandbox.eval(code, bindings: { "Ctx::User" => current_user })` (contract S-1).
+  #
+  # Checked before anything runs: every key must name a slot, and every object must have
+  # declared methods (the slot's `methods:`, or its class's declaration, as for bind). The
+  # fillings live only in this invocation's Dispatcher, so threads filling the same slot at
+  # the same time each see their own object; the guest learns the methods of slots without
+  # `methods:` from a frame sent after its prepared image, which therefore never changes.
+  class Bindings
+    attr_reader :frame
+
+    def initialize(fills, frame)
+      @fills = fills
+      @frame = frame
+      freeze
+    end
+
+    NONE = new({}.freeze, nil)
+
+    # [object, Capability] filling the slot at `path`, or nil.
+    def [](path) = @fills[path]
+
+    def empty? = @fills.empty?
+
+    def self.for(services, given)
+      return NONE if given.nil?
+      raise TypeError, "bindings: must be a Hash of slot path => object, got #{given.class}" unless Hash === given
+      return NONE if given.empty?
+
+      fills = {}
+      frame = []
+      given.each do |key, object|
+        path = slot_path(services, key)
+        entry = services.lookup(path)
+        capability = entry.capability || services.capability_for_binding(path, object, nil)
+        fills[path] = [object, capability].freeze
+        frame << [entry.index, capability.method_names] unless entry.capability
+      end
+      new(fills.freeze, frame.empty? ? nil : Codec.encode(frame).freeze)
+    end
+
+    def self.slot_path(services, key)
+      path = key.is_a?(Symbol) ? key.name : key
+      unless path.is_a?(String)
+        raise TypeError, "bindings: keys must be slot paths like \"Ctx::User\", got #{key.inspect}"
+      end
+
+      entry = services.lookup(path)
+      return path if entry&.slot?
+
+      slots = services.slots
+      reason = entry ? "is bound at setup, not a slot" : "is not a slot of this Sandbox"
+      known = slots.empty? ? "it has no slots (declare one with define(:Ns).slot(:Name) or slot(\"Ns::Name\"))" : "its slots: #{slots.join(', ')}"
+      raise ArgumentError, "bindings: #{path.inspect} #{reason}; #{known}"
+    end
+  end
+end
