@@ -119,7 +119,7 @@ module Kobako
     def self.decode_call(entry, handles)
       target, name, args, kwargs, = decode(entry.request, handles)
       target = target.is_a?(HandleRef) ? "#{target.class_name} (Handle ##{target.id})" : target
-      answer = entry.response ? decode(entry.response, handles, faults: true) : nil
+      answer = entry.response ? decode(entry.response, handles, faults: true, host_written: true) : nil
       result, error = outcome(answer)
       name = name.to_sym if name.is_a?(String)
       ServiceCall.new(target, name, args, kwargs, result, error, entry.duration || 0.0, entry.yields&.size || 0).freeze
@@ -135,7 +135,9 @@ module Kobako
       end
     end
 
-    def self.decode(bytes, handles, faults: false)
+    # A recorded request (written by the guest) or response (`host_written`, whose Handles
+    # carry their kind too); nil if the bytes do not decode.
+    def self.decode(bytes, handles, faults: false, host_written: false)
       ext = lambda do |type, data|
         if type == Codec::HANDLE_EXT
           id = data.unpack1("N")
@@ -146,7 +148,7 @@ module Kobako
           raise Codec::MalformedPayload, "unexpected fault"
         end
       end
-      Runtime.unpack(bytes, ext)
+      host_written ? Runtime.unpack_host_written(bytes, ext) : Runtime.unpack(bytes, ext)
     rescue Codec::MalformedPayload
       nil
     end

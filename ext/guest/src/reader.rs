@@ -230,15 +230,34 @@ const EXT_FAULT: i64 = 2;
 /// containers deep, whose every declared length fits in the bytes that follow. A decoder
 /// that runs after this never allocates for a length the payload cannot back.
 pub fn check(buf: &[u8], max_depth: usize) -> Result<(), CheckError> {
+    check_as(buf, max_depth, Handles::FromGuest)
+}
+
+/// Like `check`, for a payload the host wrote for the guest, whose Handles carry their id,
+/// their kind and maybe the kind's descriptor (the host reads these back from a record of
+/// its own responses).
+pub fn check_host_written(buf: &[u8], max_depth: usize) -> Result<(), CheckError> {
+    check_as(buf, max_depth, Handles::FromHost)
+}
+
+/// How a Handle ext is spelled: 4 bytes (id) from the guest; at least 8 (id, kind, then
+/// an optional descriptor) from the host.
+#[derive(Clone, Copy)]
+enum Handles {
+    FromGuest,
+    FromHost,
+}
+
+fn check_as(buf: &[u8], max_depth: usize, handles: Handles) -> Result<(), CheckError> {
     let mut reader = Reader::new(buf);
-    check_one(&mut reader, max_depth)?;
+    check_one(&mut reader, max_depth, handles)?;
     if reader.remaining() != 0 {
         return Err(CheckError::TrailingBytes);
     }
     Ok(())
 }
 
-fn check_one(reader: &mut Reader<'_>, max_depth: usize) -> Result<(), CheckError> {
+fn check_one(reader: &mut Reader<'_>, max_depth: usize, handles: Handles) -> Result<(), CheckError> {
     // Items still to read in each open container, innermost last.
     let mut open: Vec<u64> = Vec::new();
     let mut pending: u64 = 1;
@@ -255,7 +274,7 @@ fn check_one(reader: &mut Reader<'_>, max_depth: usize) -> Result<(), CheckError
             Kind::Array => u64::from(token.len),
             Kind::Map => u64::from(token.len) * 2,
             Kind::Ext => {
-                check_ext(&token, max_depth)?;
+                check_ext(&token, max_depth, handles)?;
                 continue;
             }
             _ => continue,
@@ -268,13 +287,14 @@ fn check_one(reader: &mut Reader<'_>, max_depth: usize) -> Result<(), CheckError
     }
 }
 
-fn check_ext(token: &Token, max_depth: usize) -> Result<(), CheckError> {
-    match token.int {
-        EXT_SYMBOL => Ok(()),
-        EXT_HANDLE if token.len == 4 => Ok(()),
-        EXT_HANDLE => Err(CheckError::BadHandle),
-        EXT_FAULT => check(token.data(), max_depth),
-        other => Err(CheckError::UnknownExt(other)),
+fn check_ext(token: &Token, max_depth: usize, handles: Handles) -> Result<(), CheckError> {
+    match (token.int, handles) {
+        (EXT_SYMBOL, _) => Ok(()),
+        (EXT_HANDLE, Handles::FromGuest) if token.len == 4 => Ok(()),
+        (EXT_HANDLE, Handles::FromHost) if token.len >= 8 => Ok(()),
+        (EXT_HANDLE, _) => Err(CheckError::BadHandle),
+        (EXT_FAULT, _) => check_as(token.data(), max_depth, handles),
+        (other, _) => Err(CheckError::UnknownExt(other)),
     }
 }
 

@@ -163,6 +163,19 @@ fn pack_handle(w: &mut Writer, handle: Value) -> Result<(), Error> {
 // ---- unpacking -------------------------------------------------------------------------
 
 pub fn unpack(ruby: &Ruby, bytes: RString, ext: Value) -> Result<Value, Error> {
+    unpack_checked(ruby, bytes, ext, kobako_guest::reader::check)
+}
+
+/// `Runtime.unpack_host_written`: reads back a payload the host wrote for the guest (a
+/// recorded Service response), whose Handles are id + kind (+ descriptor); the ext
+/// callable gets their raw bytes.
+pub fn unpack_host_written(ruby: &Ruby, bytes: RString, ext: Value) -> Result<Value, Error> {
+    unpack_checked(ruby, bytes, ext, kobako_guest::reader::check_host_written)
+}
+
+type Check = fn(&[u8], usize) -> Result<(), kobako_guest::reader::CheckError>;
+
+fn unpack_checked(ruby: &Ruby, bytes: RString, ext: Value, check: Check) -> Result<Value, Error> {
     // SAFETY: the bytes are copied first, so Ruby code run for an ext cannot change them.
     let input = unsafe { bytes.as_slice() }.to_vec();
     if input.len() > MAX_PAYLOAD {
@@ -172,7 +185,7 @@ pub fn unpack(ruby: &Ruby, bytes: RString, ext: Value) -> Result<Value, Error> {
             format!("payload is {} bytes, over the {MAX_PAYLOAD}-byte limit", input.len()),
         ));
     }
-    if let Err(problem) = kobako_guest::reader::check(&input, MAX_DEPTH) {
+    if let Err(problem) = check(&input, MAX_DEPTH) {
         return Err(raise(ruby, &MALFORMED, format!("malformed payload ({problem})")));
     }
     let mut reader = Reader::new(&input);

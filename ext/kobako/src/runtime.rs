@@ -179,5 +179,6 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;
     class.define_singleton_method("pack", function!(crate::ruby_codec::pack, 1))?;
     class.define_singleton_method("unpack", function!(crate::ruby_codec::unpack, 2))?;
+    class.define_singleton_method("unpack_host_written", function!(crate::ruby_codec::unpack_host_written, 2))?;
     Ok(())
 }
