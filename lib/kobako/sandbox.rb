@@ -40,8 +40,10 @@ module Kobako
       @services = Services.new(@exposures, -> { GuestConstants.for(path) })
       @errors = ServiceErrors.new(@service_errors, @exposures)
       @snippets = Snippets.new
-      # Fiber => Latest; an entry goes when its Fiber is collected.
-      @latest = ObjectSpace::WeakMap.new
+      # Fiber => Latest. (Not an ObjectSpace::WeakMap: on Ruby 3.1 its lookups miss after
+      # GC.compact.) Entries of finished Fibers are dropped as new ones arrive.
+      @latest = {}.compare_by_identity
+      @latest_lock = Mutex.new
     end
 
     # The Service namespace `name` (a constant in the guest; "Billing::Tax" for a nested
@@ -294,7 +296,7 @@ module Kobako
     end
 
     def latest
-      @latest[Fiber.current] || NOTHING_YET
+      @latest_lock.synchronize { @latest[Fiber.current] } || NOTHING_YET
     end
 
     def remember(snapshot)
@@ -305,7 +307,10 @@ module Kobako
         snapshot.stderr_truncated?,
         Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak)
       ).freeze
-      @latest[Fiber.current] = entry
+      @latest_lock.synchronize do
+        @latest.delete_if { |fiber, _| !fiber.alive? } if @latest.size > 16
+        @latest[Fiber.current] = entry
+      end
       entry
     end
 

@@ -59,7 +59,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     expect($adv_canary).to be_nil, "an attack ran host code (#{$adv_canary.inspect})"
     expect(ENV.key?("KOBAKO_ADV_PWNED")).to be(false)
     expect { Process.waitpid(-1, Process::WNOHANG) }.to raise_error(Errno::ECHILD)
-    vault = sandbox.instance_variable_get(:@services).lookup("T::Svc").first
+    vault = sandbox.instance_variable_get(:@services).lookup("T::Svc").object
     expect(vault.key).to eq(AdvHosts::SECRET)
     expect(vault).not_to be_frozen
     expect(sandbox.eval("T::Fn.call(41) + 1")).to eq(42), "the Sandbox stopped working"
@@ -246,7 +246,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     services = sandbox.instance_variable_get(:@services).tap(&:seal!)
     handles = Kobako::HandleTable.new(services.exposures)
     dispatcher = Kobako::Dispatcher.new(services, handles)
-    record = handles.fetch(handles.id_for(services.lookup("T::Svc").first.record))
+    record = handles.fetch(handles.id_for(services.lookup("T::Svc").object.record))
     targets = %w[T::Svc T::Fn T::Meth T::Klass T::Fwd T::Store T::Ghost T::Ostruct T::Deleg T::Set T::Rec] +
               [Kobako::Codec::HandleRef.new(handles.id_for(record))]
     attacks = {

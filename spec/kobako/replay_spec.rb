@@ -26,7 +26,7 @@ RSpec.describe Kobako::Sandbox, "#replay" do
     end
   end
 
-  SCRIPT = <<~RUBY.freeze
+  STOCK_SCRIPT = <<~RUBY.freeze
     order = []
     Stock.each_item { |sku, n| order << sku if n.positive? }
     results = order.map do |sku|
@@ -48,7 +48,7 @@ RSpec.describe Kobako::Sandbox, "#replay" do
   it "re-runs a script that branches on Service results without calling the host, and equals the original" do
     service = stock.new({ "a" => 9, "b" => 2, "c" => 0 })
     sandbox = sandbox_with(service)
-    original = sandbox.execute(SCRIPT)
+    original = sandbox.execute(STOCK_SCRIPT)
     expect(original.value).to eq({ "a" => 5, "b" => "only 2 left" })
     expect(original.calls.map(&:method)).to eq(%i[each_item level reserve level reserve])
     expect(original.calls.last).to be_raised
@@ -65,12 +65,12 @@ RSpec.describe Kobako::Sandbox, "#replay" do
   end
 
   it "replays on another Sandbox set up the same way, with other Service state" do
-    original = sandbox_with(stock.new({ "a" => 9, "b" => 2 })).execute(SCRIPT)
+    original = sandbox_with(stock.new({ "a" => 9, "b" => 2 })).execute(STOCK_SCRIPT)
     other_service = stock.new({ "a" => 0, "b" => 0 })
     replayed = sandbox_with(other_service).replay(original)
     expect(replayed).to eq(original)
     expect(other_service.calls).to eq(0)
-    expect(sandbox_with(other_service).execute(SCRIPT)).not_to eq(original)
+    expect(sandbox_with(other_service).execute(STOCK_SCRIPT)).not_to eq(original)
   end
 
   it "replays a failed run to the same error" do

@@ -13,8 +13,10 @@ RSpec.describe Kobako::Sandbox, "Services" do
     end
 
     it "refuses bad names" do
-      [:kv, "1KV", :"K V", "", nil, 42, :"KV::X"].each do |bad|
+      [:kv, "1KV", :"K V", "", nil, 42, :"KV::x", "KV::"].each do |bad|
         expect { sandbox.define(bad) }.to raise_error(ArgumentError, /namespace name must be/)
+      end
+      [:kv, "1KV", :"K V", "", nil, 42, :"KV::X"].each do |bad|
         expect { sandbox.define(:KV).bind(bad, -> {}) }.to raise_error(ArgumentError, /member name must be/)
       end
     end
@@ -45,9 +47,8 @@ RSpec.describe Kobako::Sandbox, "Services" do
       expect(sandbox.eval("KV::Lookup.call(:again)")).to eq(:again)
     end
 
-    it "adds members to an existing guest module" do
-      sandbox.define(:Math).bind(:Tau, -> { 6.28 })
-      expect(sandbox.eval("[Math::Tau.call, Math.sqrt(4)]")).to eq([6.28, 2.0])
+    it "refuses a namespace that is one of the guest's own modules (it would hide in, or replace, it)" do
+      expect { sandbox.define(:Math) }.to raise_error(ArgumentError, /Math is one of the sandbox's own constants/)
     end
   end
 
