@@ -12,20 +12,25 @@ module Kobako
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
 
     attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors
+    # The guest's clock (:frozen, :host or a Time) and random seed (nil or an Integer); see Clock.
+    attr_reader :clock, :seed
 
     # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
     # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
     # keeps it, which is cheaper for short scripts on one thread. `service_errors:` says
     # how exceptions raised inside Services are described to the script (ServiceErrors).
+    # `clock:` and `seed:` set what the guest's Time.now and randomness see (Clock).
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
                    stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
-                   service_errors: :sanitized)
+                   service_errors: :sanitized, clock: :frozen, seed: nil)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
+      @clock = Clock.option(clock)
+      @seed = Clock.seed(seed)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
       @exposures = Exposures.new
@@ -66,7 +71,10 @@ module Kobako
     def eval(code)
       source = Sandbox.source_bytes(code)
       seal!
-      invoke { |dispatcher| @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher) }
+      invoke do |dispatcher|
+        @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher,
+                      invocation_clock)
+      end
     end
 
     # Calls `target.call(*args, **kwargs)`, where `target` names a top-level constant the
@@ -83,7 +91,8 @@ module Kobako
         raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
       end
       invoke(handles) do |dispatcher|
-        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher)
+        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher,
+                     invocation_clock)
       end
     end
 
@@ -152,6 +161,10 @@ module Kobako
     end
 
     def preamble = @services.preamble
+
+    # This invocation's clock and seed for the Runtime (nil: frozen, no seed); read as the
+    # invocation starts, so a :host clock starts at the host's time then.
+    def invocation_clock = Clock.for_invocation(@clock, @seed)
 
     # Runs one invocation with a fresh HandleTable and dispatcher, records what this thread
     # saw, and turns the Snapshot into the result or the error.
