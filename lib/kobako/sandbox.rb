@@ -71,10 +71,7 @@ module Kobako
     def eval(code)
       source = Sandbox.source_bytes(code)
       seal!
-      invoke do |dispatcher|
-        @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher,
-                      invocation_clock)
-      end
+      invoke { |dispatcher| @runtime.eval(Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame), dispatcher, invocation_clock) }
     end
 
     # Calls `target.call(*args, **kwargs)`, where `target` names a top-level constant the
@@ -91,8 +88,7 @@ module Kobako
         raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
       end
       invoke(handles) do |dispatcher|
-        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher,
-                     invocation_clock)
+        @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame), envelope, dispatcher, invocation_clock)
       end
     end
 
