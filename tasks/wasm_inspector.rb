@@ -10,7 +10,8 @@ module KobakoBuild
     REQUIRED_EXPORTS = {
       "memory" => :memory, "__kobako_alloc" => :func, "__kobako_eval" => :func,
       "__kobako_run" => :func, "__kobako_take_outcome" => :func,
-      "__kobako_yield_to_block" => :func, "__kobako_abi_version" => :func
+      "__kobako_yield_to_block" => :func, "__kobako_abi_version" => :func,
+      "__kobako_seed" => :func
     }.freeze
     ALLOWED_ENV_IMPORTS = %w[__kobako_dispatch].freeze
 

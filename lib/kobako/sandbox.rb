@@ -12,20 +12,25 @@ module Kobako
     Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
     # What replay needs to run an invocation again: how it was entered, the run envelope,
-    # the slot fillings frame, and the failures its Dispatcher recorded.
-    Recorded = Struct.new(:kind, :envelope, :slots, :failures)
+    # the slot fillings frame, the clock it ran with (Runtime's per-invocation clock
+    # argument) and the failures its Dispatcher recorded.
+    Recorded = Struct.new(:kind, :envelope, :slots, :clock, :failures)
 
     attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors,
                 :max_service_calls
+    # The guest's clock (:frozen, :host or a Time) and random seed (nil or an Integer); see Clock.
+    attr_reader :clock, :seed
 
     # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
     # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
     # keeps it, which is cheaper for short scripts on one thread. `service_errors:` says
     # how exceptions raised inside Services are described to the script (ServiceErrors).
     # `max_service_calls:` caps the Service calls of one invocation (nil: no cap).
+    # `clock:` and `seed:` set what the guest's Time.now and randomness see (Clock).
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
                    stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
-                   service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS)
+                   service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS,
+                   clock: :frozen, seed: nil)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
@@ -33,6 +38,8 @@ module Kobako
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
       @max_service_calls = Options.count(:max_service_calls, max_service_calls)
+      @clock = Clock.option(clock)
+      @seed = Clock.seed(seed)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
       @exposures = Exposures.new
@@ -139,13 +146,14 @@ module Kobako
       seal!
       replay = Replay.new(execution)
       handles = execution.handle_table
-      result = invoke(handles, replay, record, code: execution.code, target: execution.target) do |dispatcher|
+      clock = record.clock
+      result = invoke(handles, replay, record, clock, code: execution.code, target: execution.target) do |dispatcher|
         if record.kind == :eval
           @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: @snippets.frame,
-                                                             slots: record.slots), dispatcher)
+                                                             slots: record.slots), dispatcher, clock)
         else
           @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: record.slots),
-                       record.envelope, dispatcher)
+                       record.envelope, dispatcher, clock)
         end
       end
       replay.finish!
@@ -239,7 +247,10 @@ module Kobako
       source = source.dup.freeze unless source.frozen?
       input = Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
       record = Recorded.new(:eval, nil, bindings.frame)
-      invoke(HandleTable.new(@exposures), bindings, record, code: source) { |dispatcher| @runtime.eval(input, dispatcher) }
+      clock = invocation_clock
+      invoke(HandleTable.new(@exposures), bindings, record, clock, code: source) do |dispatcher|
+        @runtime.eval(input, dispatcher, clock)
+      end
     end
 
     def perform_run(target, args, kwargs, given)
@@ -254,13 +265,14 @@ module Kobako
       end
       input = Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
       record = Recorded.new(:run, envelope, bindings.frame)
-      invoke(handles, bindings, record, target: name) { |dispatcher| @runtime.run(input, envelope, dispatcher) }
+      clock = invocation_clock
+      invoke(handles, bindings, record, clock, target: name) { |dispatcher| @runtime.run(input, envelope, dispatcher, clock) }
     end
 
     # Runs one invocation (the block calls the runtime with the dispatcher), records what
     # this Fiber saw, and returns its Execution. `with` is a Bindings (a fresh Dispatcher
     # answers the calls) or a Replay (which answers them itself).
-    def invoke(handles, with, record, code: nil, target: nil)
+    def invoke(handles, with, record, clock, code: nil, target: nil)
       dispatcher = if with.is_a?(Replay)
                      with
                    else
@@ -276,11 +288,12 @@ module Kobako
       rescue Error => e
         error = e
       end
-      record = Recorded.new(record.kind, record.envelope, record.slots, dispatcher.failures).freeze
+      record = Recorded.new(record.kind, record.envelope, record.slots, clock, dispatcher.failures).freeze
       execution = Execution.new(value: value, stdout: seen.stdout, stderr: seen.stderr,
                                 stdout_truncated: seen.stdout_truncated, stderr_truncated: seen.stderr_truncated,
                                 usage: seen.usage, error: error, transcript: dispatcher.transcript, handles: handles,
-                                clock: nil, seed: nil, code: code, target: target, record: record)
+                                clock: Clock.time_of(clock), seed: clock && clock[2], code: code, target: target,
+                                record: record)
       error.execution = execution if error
       execution
     end
@@ -294,6 +307,10 @@ module Kobako
       error.execution = execution
       execution
     end
+
+    # This invocation's clock and seed for the Runtime (nil: frozen, no seed); read as the
+    # invocation starts, so a :host clock starts at the host's time then.
+    def invocation_clock = Clock.for_invocation(@clock, @seed)
 
     def latest
       @latest_lock.synchronize { @latest[Fiber.current] } || NOTHING_YET

@@ -10,7 +10,7 @@ module HostileGuest
   TYPES = {
     void: [[], []], ret_i32: [[], [I32]], ret_i64: [[], [I64]], i32_i32: [[I32], [I32]],
     i32x2_void: [[I32, I32], []], i32x2_i64: [[I32, I32], [I64]], i32x4_i32: [[I32] * 4, [I32]],
-    i32_void: [[I32], []]
+    i32_void: [[I32], []], i64_void: [[I64], []]
   }.freeze
   IMPORTABLE = {
     "fd_write" => ["wasi_snapshot_preview1", :i32x4_i32],
@@ -37,7 +37,8 @@ module HostileGuest
       ["__kobako_take_outcome", :ret_i64, i64_const(packed)],
       ["__kobako_yield_to_block", :i32x2_i64, i64_const(0)],
       ["__kobako_abi_version", :ret_i32, i32_const(abi_version)],
-      ["__kobako_init", :ret_i32, i32_const(1)]
+      ["__kobako_init", :ret_i32, i32_const(1)],
+      ["__kobako_seed", :i64_void, "".b]
     ]
 
     types = vec(TYPES.values.map { |params, results| "\x60".b + vec(params.map(&:chr)) + vec(results.map(&:chr)) })

@@ -7,5 +7,6 @@ MRuby::Gem::Specification.new("mruby-kobako") do |spec|
   spec.summary = "kobako guest runtime (eval, outcome encoding, captured output)"
   spec.add_dependency "mruby-sprintf", core: "mruby-sprintf"
   spec.add_dependency "mruby-error", core: "mruby-error"
+  spec.add_dependency "mruby-random", core: "mruby-random" # src/random.c wraps its methods
   spec.cc.include_paths << "#{dir}/include"
 end

@@ -12,7 +12,7 @@ use crate::msgpack::{Writer, MAX_PAYLOAD};
 use crate::reader::{Reader, Token};
 
 /// Bumped whenever the host/guest wire changes; the host refuses a mismatch at load.
-const ABI_VERSION: i32 = 3;
+const ABI_VERSION: i32 = 4;
 
 #[repr(C)]
 struct MrbState {
@@ -37,6 +37,7 @@ extern "C" {
     fn kobako_write_value_nil(w: *mut Writer);
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
     fn kobako_write_error(w: *mut Writer, origin: *const c_char, klass: *const c_char, message: *const c_char);
+    fn kobako_reseed(mrb: *mut MrbState, seed: u64);
 }
 
 #[link(wasm_import_module = "env")]
@@ -64,6 +65,9 @@ static MRB: Global<*mut MrbState> = Global(UnsafeCell::new(std::ptr::null_mut())
 /// An image the host captured after `__kobako_prepare` starts with this set, so its
 /// invocations skip the Service set-up and snippet replay.
 static PREPARED: Global<Option<u128>> = Global(UnsafeCell::new(None));
+/// The seed the host gave this invocation (`__kobako_seed`), applied once the interpreter
+/// is prepared, right before the script runs.
+static SEED: Global<Option<u64>> = Global(UnsafeCell::new(None));
 /// The outcome of `__kobako_eval`, read by `__kobako_take_outcome`.
 static OUTCOME: Global<Writer> = Global(UnsafeCell::new(Writer::new()));
 /// Scratch buffer for requests to the host and block results (see kobako_guest.h).
@@ -128,6 +132,15 @@ fn ensure_prepared(mrb: *mut MrbState, out: *mut Writer, preamble: &[u8], snippe
     }
 }
 
+/// Reseeds the guest's randomness if the host asked for it. Runs after preparing, so the
+/// snippets replayed by an invocation see the same state as in an image captured without
+/// a seed, and every invocation's script starts from the seed alone.
+fn apply_seed(mrb: *mut MrbState) {
+    if let Some(seed) = unsafe { (*SEED.ptr()).take() } {
+        unsafe { kobako_reseed(mrb, seed) };
+    }
+}
+
 fn frames_digest(preamble: &[u8], snippets: &[u8]) -> u128 {
     crate::digest::digest(preamble) ^ crate::digest::digest(snippets).rotate_left(64).wrapping_add(snippets.len() as u128)
 }
@@ -154,6 +167,14 @@ pub extern "C" fn abi_version() -> i32 {
 #[export_name = "__kobako_init"]
 pub extern "C" fn init() -> i32 {
     i32::from(interpreter().is_some())
+}
+
+/// Seeds this invocation's randomness (`Sandbox.new(seed:)`): the host calls it after the
+/// instance is started and before `__kobako_eval`/`__kobako_run`. Without it the guest keeps
+/// the fixed default sequence.
+#[export_name = "__kobako_seed"]
+pub extern "C" fn seed(seed: i64) {
+    unsafe { *SEED.ptr() = Some(seed as u64) };
 }
 
 /// Memory the host fills directly (Service responses, block calls, the run envelope).
@@ -263,6 +284,7 @@ pub extern "C" fn eval() {
     let (preamble, source) = (frames[0], frames[1]);
     let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
     if ready(mrb, out, preamble, snippets, frames.get(3).copied()) {
+        apply_seed(mrb);
         unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), out) };
     }
     enforce_payload_cap(out);
@@ -291,6 +313,7 @@ fn run_with(out: *mut Writer, envelope: *const u8, envelope_len: usize) {
     let mut input = Vec::new();
     let Some(frames) = input_frames(out, &mut input, 2..=3, "run") else { return };
     if ready(mrb, out, frames[0], frames[1], frames.get(2).copied()) {
+        apply_seed(mrb);
         unsafe { kobako_run(mrb, envelope, envelope_len, out) };
     }
 }

@@ -16,7 +16,7 @@ use crate::module_cache::{self, CacheOutcome};
 use crate::{preinit, wasi};
 
 /// The host/guest wire version this extension speaks (guest export `__kobako_abi_version`).
-pub const ABI_VERSION: i32 = 3;
+pub const ABI_VERSION: i32 = 4;
 
 const REQUIRED_FUNCS: &[&str] = &[
     "__kobako_alloc",
@@ -26,6 +26,7 @@ const REQUIRED_FUNCS: &[&str] = &[
     "__kobako_yield_to_block",
     "__kobako_abi_version",
     "__kobako_init",
+    "__kobako_seed",
 ];
 
 /// A compiled, linked guest, ready to instantiate once per invocation.

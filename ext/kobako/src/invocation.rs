@@ -9,6 +9,7 @@ use magnus::{value::BoxValue, Value};
 use wasmtime::{Instance, Memory, Store, Trap, TypedFunc, UpdateDeadline};
 
 use crate::capture::Capture;
+use crate::clock::{GuestClock, InvocationClock};
 use crate::dispatch::{Abort, Aborted, DispatchFault};
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
@@ -55,6 +56,11 @@ pub struct Invocation {
     pub release_mode: bool,
     /// Set by Ruby's unblock function: stop at the next epoch check.
     pub stop: Arc<AtomicBool>,
+    /// What `clock_time_get` answers. Frozen until the interpreter is started and prepared
+    /// state applied, so start-up never depends on the invocation's clock.
+    pub clock: GuestClock,
+    /// The guest read a clock (a prepared image made by reading one is tied to that clock).
+    pub read_clock: bool,
     deadline: Option<Instant>,
     rng: u64,
 }
@@ -89,6 +95,8 @@ impl Invocation {
             gvl_released: false,
             release_mode: false,
             stop: Arc::new(AtomicBool::new(false)),
+            clock: GuestClock::Frozen,
+            read_clock: false,
             deadline: None,
             rng: rng_seed,
         }
@@ -149,6 +157,7 @@ pub enum Entry {
 /// Runs `entry` with `stdin` as the guest's input frames; Service calls go to
 /// `dispatcher`. A Ruby exception (or throw) from a Service that aborted the invocation
 /// is parked with `dispatch::park_host_error` and the outcome is a `Host` fault.
+/// `clock` is the invocation's clock and seed (None: frozen, fixed sequence).
 #[allow(clippy::too_many_arguments)]
 pub fn invoke(
     module: &GuestModule,
@@ -158,6 +167,7 @@ pub fn invoke(
     stdin: Vec<u8>,
     entry: Entry,
     dispatcher: Value,
+    clock: Option<InvocationClock>,
 ) -> Report {
     let started = Instant::now();
     let engine = module.pre.module().engine();
@@ -181,12 +191,14 @@ pub fn invoke(
             let stop = store.data().stop.clone();
             let result = crate::gvl::without_gvl(&stop, |released| {
                 store.data_mut().gvl_released = released;
-                call_entry(module, image, &mut store, entry)
+                call_entry(module, image, &mut store, entry, clock, started)
             });
             store.data_mut().gvl_released = false;
             result.map_err(|err| classify(store.data(), &err))
         }
-        Ok(_active) => call_entry(module, image, &mut store, entry).map_err(|err| classify(store.data(), &err)),
+        Ok(_active) => {
+            call_entry(module, image, &mut store, entry, clock, started).map_err(|err| classify(store.data(), &err))
+        }
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
@@ -216,10 +228,23 @@ fn call_entry(
     image: Option<&PreparedImage>,
     store: &mut Store<Invocation>,
     entry: Entry,
+    clock: Option<InvocationClock>,
+    started: Instant,
 ) -> wasmtime::Result<Vec<u8>> {
     let (instance, memory) = start_instance(module, store)?;
     if let Some(image) = image {
         image.apply(store, &instance, memory)?;
+    }
+    if let Some(clock) = clock {
+        store.data_mut().clock = GuestClock::new(&clock, started);
+        if let Some(seed) = clock.seed {
+            // The WASI stream restarts from the seed; the guest reseeds its Random once it
+            // is prepared, right before the script (so snippets replay identically with or
+            // without a prepared image).
+            store.data_mut().set_rng_state(crate::clock::random_state_for(seed));
+            let reseed = instance.get_typed_func::<i64, ()>(&mut *store, "__kobako_seed")?;
+            reseed.call(&mut *store, seed as i64)?;
+        }
     }
 
     match entry {

@@ -2,6 +2,7 @@
 //! Ruby sees two classes, `Kobako::Runtime` and `Kobako::Snapshot` (see docs/architecture.md).
 
 mod capture;
+mod clock;
 mod dispatch;
 mod engine;
 mod errors;

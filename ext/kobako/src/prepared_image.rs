@@ -7,11 +7,17 @@
 //! Service, without writing output and without reading past its input. Otherwise (a
 //! snippet that raises, prints or calls a Service, a timeout) the Sandbox keeps replaying
 //! per invocation, which reports exactly what it did before.
+//!
+//! Preparing always runs under the frozen clock and the default random stream. An
+//! invocation with another clock or a seed uses the image only when preparing read no
+//! clock (or the clock reads as frozen anyway) and drew nothing from `random_get`, so it
+//! sees exactly what replaying under its own clock and seed would have given.
 
 use std::time::Instant;
 
 use wasmtime::{Instance, Memory, Store, UpdateDeadline, Val};
 
+use crate::clock::InvocationClock;
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_module::GuestModule;
@@ -33,6 +39,10 @@ pub struct PreparedImage {
     /// Exported globals whose value changed.
     globals: Vec<(String, Val)>,
     rng: u64,
+    /// Preparing read a clock (snippets that called `Time.now`).
+    read_clock: bool,
+    /// Preparing drew from the WASI random stream.
+    drew_random: bool,
 }
 
 impl PreparedImage {
@@ -40,6 +50,16 @@ impl PreparedImage {
     pub fn matches(&self, preamble: &[u8], snippets: &[u8]) -> bool {
         let expected = frame_pair(preamble, snippets);
         self.frames == expected
+    }
+
+    /// Whether an invocation with `clock` may start from this image (see the module doc).
+    pub fn fits(&self, clock: Option<&InvocationClock>) -> bool {
+        match clock {
+            None => true,
+            Some(clock) => {
+                (!self.read_clock || clock.is_frozen_default()) && (clock.seed.is_none() || !self.drew_random)
+            }
+        }
     }
 
     /// Bytes held for this image.
@@ -102,6 +122,8 @@ impl PreparedImage {
             return Err("preparing called a Service or misread its input".into());
         }
         let rng = state.rng_state();
+        let read_clock = state.read_clock;
+        let drew_random = rng != module.rng_seed;
 
         let (mut base, base_instance, base_memory) = fresh(module, &Limits::default(), Vec::new())?;
         let memory_size = memory.data_size(&store);
@@ -119,7 +141,7 @@ impl PreparedImage {
                 _ => {}
             }
         }
-        Ok(Self { frames, memory_size, runs, globals, rng })
+        Ok(Self { frames, memory_size, runs, globals, rng, read_clock, drew_random })
     }
 }
 

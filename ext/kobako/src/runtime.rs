@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 
+use crate::clock::InvocationClock;
 use crate::dispatch;
 use crate::ruby_errors::{self, Kind as ErrorKind};
 use crate::errors::LoadError;
@@ -82,8 +83,13 @@ impl Runtime {
         Ok(Self { module, limits, release_gvl, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
     }
 
-    /// The prepared image for an invocation with these frames, capturing it when due.
-    fn image_for(&self, preamble: &[u8], snippets: &[u8]) -> Option<Arc<PreparedImage>> {
+    /// The prepared image for an invocation with these frames and this clock, capturing
+    /// it when due.
+    fn image_for(&self, preamble: &[u8], snippets: &[u8], clock: Option<&InvocationClock>) -> Option<Arc<PreparedImage>> {
+        self.image_for_frames(preamble, snippets).filter(|image| image.fits(clock))
+    }
+
+    fn image_for_frames(&self, preamble: &[u8], snippets: &[u8]) -> Option<Arc<PreparedImage>> {
         if preamble == EMPTY_LIST && snippets == EMPTY_LIST {
             return None; // the module's own image is already prepared for nothing
         }
@@ -139,28 +145,52 @@ impl Runtime {
     /// Runs `__kobako_eval` with `stdin` (the framed input) and returns a Snapshot.
     /// `dispatcher.call(request, token)` answers the script's Service calls. When a Ruby
     /// exception from a Service aborted the invocation, the Snapshot's trap kind is :host
-    /// and `Runtime.raise_host_error` re-raises that exception.
-    fn eval(&self, stdin: RString, dispatcher: Value) -> Snapshot {
+    /// and `Runtime.raise_host_error` re-raises that exception. `clock` is nil (the frozen
+    /// clock and the fixed random sequence) or `[start_ns, advances, seed]` (clock.rs);
+    /// anything else raises ArgumentError before the guest runs.
+    fn eval(ruby: &Ruby, rb_self: &Self, stdin: RString, dispatcher: Value, clock: Value) -> Result<Snapshot, Error> {
+        let clock = InvocationClock::from_ruby(ruby, clock)?;
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
         let image = match split_frames(&input).as_deref() {
-            Some([preamble, _source, snippets, ..]) => self.image_for(preamble, snippets),
+            Some([preamble, _source, snippets, ..]) => rb_self.image_for(preamble, snippets, clock.as_ref()),
             _ => None,
         };
-        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Eval, dispatcher))
+        let report = invocation::invoke(
+            &rb_self.module,
+            image.as_deref(),
+            &rb_self.limits,
+            rb_self.release_gvl,
+            input,
+            Entry::Eval,
+            dispatcher,
+            clock,
+        );
+        Ok(Snapshot::new(report))
     }
 
     /// Runs `__kobako_run` with `stdin` (frames [preamble, snippets]) and the run envelope
     /// `[name, args, kwargs]`, which is written into guest memory; see #eval for the rest.
-    fn run(&self, stdin: RString, envelope: RString, dispatcher: Value) -> Snapshot {
+    fn run(ruby: &Ruby, rb_self: &Self, stdin: RString, envelope: RString, dispatcher: Value, clock: Value) -> Result<Snapshot, Error> {
+        let clock = InvocationClock::from_ruby(ruby, clock)?;
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
         let envelope = unsafe { envelope.as_slice() }.to_vec();
         let image = match split_frames(&input).as_deref() {
-            Some([preamble, snippets, ..]) => self.image_for(preamble, snippets),
+            Some([preamble, snippets, ..]) => rb_self.image_for(preamble, snippets, clock.as_ref()),
             _ => None,
         };
-        Snapshot::new(invocation::invoke(&self.module, image.as_deref(), &self.limits, self.release_gvl, input, Entry::Run(envelope), dispatcher))
+        let report = invocation::invoke(
+            &rb_self.module,
+            image.as_deref(),
+            &rb_self.limits,
+            rb_self.release_gvl,
+            input,
+            Entry::Run(envelope),
+            dispatcher,
+            clock,
+        );
+        Ok(Snapshot::new(report))
     }
 }
 
@@ -168,8 +198,8 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
     class.define_singleton_method("new", function!(Runtime::new, 6))?;
-    class.define_method("eval", method!(Runtime::eval, 2))?;
-    class.define_method("run", method!(Runtime::run, 3))?;
+    class.define_method("eval", method!(Runtime::eval, 3))?;
+    class.define_method("run", method!(Runtime::run, 4))?;
     class.define_method("module_info", method!(Runtime::module_info, 0))?;
     class.define_singleton_method(
         "yield_to_active_invocation",

@@ -1,7 +1,8 @@
 //! The slice of WASI preview 1 the guest may use, implemented by hand so that nothing
 //! reaches the host: stdin is the invocation's input frames, fd 1/2 go to the capped
-//! captures, the clock is frozen, randomness is a fixed-seed generator (contract R-2),
-//! and there are no files, environment variables or arguments.
+//! captures, the clock is frozen and randomness is a fixed-seed generator unless the
+//! invocation was given another clock or seed (contract R-2, clock.rs), and there are no
+//! files, environment variables or arguments.
 
 use wasmtime::{Caller, Linker};
 
@@ -16,8 +17,6 @@ const ENOTSUP: i32 = 58;
 const ESPIPE: i32 = 70;
 const ENOTCAPABLE: i32 = 76;
 
-/// Frozen wall clock: 2000-01-01T00:00:00Z, in nanoseconds.
-pub const FROZEN_REALTIME_NS: u64 = 946_684_800 * 1_000_000_000;
 const MAX_IOVECS: u32 = 1024;
 const FILETYPE_CHARACTER_DEVICE: u8 = 2;
 
@@ -117,12 +116,13 @@ fn fd_fdstat_get(mut caller: Ctx<'_>, fd: i32, buf: i32) -> i32 {
 }
 
 fn clock_time_get(mut caller: Ctx<'_>, clock: i32, _precision: i64, out: i32) -> i32 {
-    let Some((mem, _)) = memory_and_state(&mut caller) else { return EFAULT };
+    let Some((mem, state)) = memory_and_state(&mut caller) else { return EFAULT };
     let now = match clock {
-        0 => FROZEN_REALTIME_NS, // realtime
-        1..=3 => 0,              // monotonic, process and thread CPU time
+        0 => state.clock.realtime(),
+        1..=3 => state.clock.monotonic(), // monotonic, process and thread CPU time
         _ => return EINVAL,
     };
+    state.read_clock = true;
     errno(write_u64(mem, out as u32, now))
 }
 

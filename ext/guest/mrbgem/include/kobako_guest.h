@@ -92,5 +92,10 @@ void kobako_fill_slots(mrb_state *mrb, const uint8_t *frame, size_t len);
 void kobako_output_init(mrb_state *mrb, struct RClass *kobako);
 void kobako_proxy_init(mrb_state *mrb, struct RClass *kobako);
 void kobako_service_init(mrb_state *mrb, struct RClass *kobako);
+/* Wraps Random#initialize and the srand methods so a seeded invocation's fresh
+ * generators come from its seed (random.c). */
+void kobako_random_init(mrb_state *mrb);
+/* Seeds the default generator and the stream fresh generators draw from. */
+void kobako_reseed(mrb_state *mrb, uint64_t seed);
 
 #endif

@@ -9,6 +9,7 @@ mrb_mruby_kobako_gem_init(mrb_state *mrb)
   kobako_output_init(mrb, kobako);
   kobako_proxy_init(mrb, kobako);
   kobako_service_init(mrb, kobako);
+  kobako_random_init(mrb);
 }
 
 void
