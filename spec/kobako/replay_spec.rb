@@ -131,6 +131,23 @@ RSpec.describe Kobako::Sandbox, "#replay" do
     expect { sandbox.replay(sandbox.execute(42)) }.to raise_error(ArgumentError, /nothing to replay/)
   end
 
+  it "records the clock and seed, and replays with them" do
+    sandbox = Kobako::Sandbox.new(clock: Time.utc(2024, 5, 6, 7, 8, 9), seed: 1234)
+    sandbox.bind("Pick", ->(n) { n * 2 })
+    original = sandbox.execute("[Time.now.to_s, rand(1_000_000), Pick.call(rand(100))]")
+    expect([original.clock, original.seed]).to eq([Time.utc(2024, 5, 6, 7, 8, 9), 1234])
+    expect(original.value[0]).to eq("2024-05-06 07:08:09 +0000") # local time in the sandbox zone, UTC
+    expect(sandbox.replay(original)).to eq(original)
+
+    host = Kobako::Sandbox.new(clock: :host).execute("Time.now.to_i")
+    expect(host.clock).to be_within(5).of(Time.now)
+    expect(host.value).to be_within(1).of(host.clock.to_i)
+    expect(Kobako::Sandbox.new(clock: :host).replay(host).clock).to eq(host.clock)
+
+    frozen = Kobako::Sandbox.new.execute("Time.now.year")
+    expect([frozen.value, frozen.clock, frozen.seed]).to eq([2000, Time.utc(2000), nil])
+  end
+
   describe "max_service_calls" do
     it "defaults to 10,000 and validates" do
       expect(Kobako::Sandbox.new.max_service_calls).to eq(10_000)

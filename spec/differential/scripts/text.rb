@@ -214,6 +214,7 @@ RealisticScripts.add "text", {
     end
   RUBY
   "time formatting" => <<~'RUBY',
+    require "time" # Time#iso8601 (CRuby 3.1/3.3 need it too; the suite may have loaded it already)
     t = Time.utc(2024, 3, 9, 14, 5, 9)
     [t.strftime("%Y-%m-%d %H:%M"), t.strftime("%b %-d, %Y at %-I:%M %p"), t.iso8601, t.strftime("%A week %V")]
   RUBY
