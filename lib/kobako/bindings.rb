@@ -29,15 +29,22 @@ module Kobako
       return NONE if given.empty?
 
       fills = {}
-      frame = []
+      frame = nil
       given.each do |key, object|
-        path = slot_path(services, key)
-        entry = services.lookup(path)
-        capability = entry.capability || services.capability_for_binding(path, object, nil)
-        fills[path] = [object, capability].freeze
-        frame << [entry.index, capability.method_names] unless entry.capability
+        entry = services.lookup(key) if String === key
+        entry = services.lookup(slot_path(services, key)) unless entry&.slot # Symbols, and the errors
+        capability, frame_entry = services.fill(entry, object)
+        fills[entry.path] = [object, capability].freeze
+        (frame ||= []) << frame_entry if frame_entry
       end
-      new(fills.freeze, frame.empty? ? nil : Codec.encode(frame).freeze)
+      new(fills.freeze, frame && frame_of(frame))
+    end
+
+    # The slots frame, [[index, [method, ...]], ...], from entries already encoded.
+    def self.frame_of(entries)
+      count = entries.size
+      header = count < 16 ? [0x90 | count].pack("C") : [0xdc, count].pack("Cn")
+      (header + entries.join).freeze
     end
 
     def self.slot_path(services, key)

@@ -11,8 +11,17 @@ module Kobako
   # Exposable passes its declaration to the classes that include it. A Sandbox's own
   # `expose(Customer, ...)` replaces the class's declaration for that Sandbox.
   module Exposable
+    @generation = 0
+
+    # Bumped by every declaration, so caches of what a class declares know when to drop
+    # what they keep (Services caches slot capabilities by class).
+    def self.generation = @generation
+
+    def self.changed! = @generation += 1
+
     def self.included(base)
       base.extend(ClassMethods)
+      changed!
     end
 
     module ClassMethods
@@ -21,6 +30,7 @@ module Kobako
       def expose_to_sandbox(*names)
         declared = Capabilities.declared_names(names, Capabilities.display_name(self))
         @kobako_exposed = (Exposable.own_declaration(self) || Set.new) | declared
+        Exposable.changed!
         nil
       end
 

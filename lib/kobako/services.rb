@@ -27,6 +27,7 @@ module Kobako
       @entries = {}
       @sealed = false
       @lock = Mutex.new
+      @fill_cache = {}.compare_by_identity
     end
 
     def sealed? = @sealed
@@ -81,6 +82,29 @@ module Kobako
                            "(include Kobako::Exposable; expose_to_sandbox :method, ...)" \
                            "#{", or with sandbox.expose(#{name}, :method, ...) before binding" if name}"
     end
+
+    # [Capability, encoded slots-frame entry or nil] for `object` filling the slot `entry`:
+    # the slot's own declaration, or (worked out once per class, until a declaration
+    # changes) what the object's class declares. Raises ArgumentError like bind.
+    def fill(entry, object)
+      return [entry.capability, nil] if entry.capability
+
+      klass = Capabilities.class_of(object)
+      generation = Exposable.generation
+      cached = @fill_cache[klass]
+      cached = nil unless cached && cached[0] == generation
+      found = cached && cached[1][entry.path]
+      return found if found
+
+      capability = capability_for_binding(entry.path, object, nil)
+      found = [capability, Codec.encode([entry.index, capability.method_names]).freeze].freeze
+      @fill_cache.clear if @fill_cache.size >= FILL_CACHE_CLASSES
+      (cached ||= (@fill_cache[klass] = [generation, {}]))[1][entry.path] = found
+      found
+    end
+
+    # Classes whose slot capabilities are kept at once (a bound on host memory).
+    FILL_CACHE_CLASSES = 256
 
     # Freezes the catalogue; later define/bind/slot raise ArgumentError (contract A-5).
     def seal!

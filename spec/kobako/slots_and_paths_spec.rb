@@ -27,6 +27,22 @@ RSpec.describe Kobako::Sandbox, "slots and bind paths" do
         .to raise_error(Kobako::ServiceRefusedError, /Ctx::User.emial is not callable.*Did you mean\?\s+email/m)
     end
 
+    it "sees a class's declaration change between invocations (the per-class cache follows it)" do
+      sandbox.slot("Ctx::User")
+      klass = Class.new do
+        include Kobako::Exposable
+        expose_to_sandbox :name
+        def name = "Ann"
+        def email = "ann@example.com"
+      end
+      user = klass.new
+      check = "[Ctx::User.respond_to?(:name), Ctx::User.respond_to?(:email)]"
+      expect(sandbox.eval(check, bindings: { "Ctx::User" => user })).to eq([true, false])
+      klass.expose_to_sandbox :email
+      expect(sandbox.eval(check, bindings: { "Ctx::User" => user })).to eq([true, true])
+      expect(sandbox.eval("Ctx::User.email", bindings: { "Ctx::User" => user })).to eq("ann@example.com")
+    end
+
     it "uses the methods declared with the slot, whatever fills it" do
       sandbox.slot("Ctx::Clock", methods: %i[now_label])
       clock = Class.new { def now_label = "noon"; def secret = "no" }.new
