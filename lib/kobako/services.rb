@@ -130,8 +130,8 @@ module Kobako
     # The preamble frame: [[namespace path, ...], [[path, [method, ...] or nil], ...]] (W-2).
     def preamble = @preamble
 
-    # The Entry bound or reserved at `path`, or nil.
-    def lookup(path) = @by_path[path]
+    # The Entry bound or reserved at `path`, or nil (before the seal, without its index).
+    def lookup(path) = (@by_path || @entries)[path]
 
     # The paths of the slots, in declaration order.
     def slots = @slots || @entries.each_value.select(&:slot?).map(&:path)

@@ -308,4 +308,57 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
       expect { fresh.expose(AdvHosts::AdvHidden, "no such; name") }.to raise_error(ArgumentError, /not a method name/)
     end
   end
+
+  describe "through slots and bind paths" do
+    let(:slotted) do
+      Kobako::Sandbox.new(timeout: 0.5).tap do |s|
+        s.define(:Ctx).slot(:User).slot(:Typed, methods: %i[lookup])
+        s.bind("Top::Deep::Fn", ->(x = nil) { x })
+      end
+    end
+
+    def attempt_in(box, code, bindings)
+      box.eval("begin; __r = (#{code}); ['ran', __r.inspect[0, 300]]; rescue Exception => e; [e.class.to_s, e.message]; end",
+               bindings: bindings)
+    end
+
+    it "refuses every reflective and dispatch-by-name call through a filled slot" do
+      vault = AdvHosts::AdvVault.new
+      record = AdvHosts::AdvRecord.new("rec", vault, nil)
+      attacks = DANGEROUS.flat_map { |call| ["Ctx::User.#{call}", "Ctx::Typed.#{call}", "Top::Deep::Fn.#{call}"] }
+      attacks.each do |code|
+        outcome, message = attempt_in(slotted, code, { "Ctx::User" => record, "Ctx::Typed" => vault })
+        expect(outcome).not_to eq("ran"), "not refused: #{code} => #{message}"
+        expect_no_leak(code, message)
+      end
+      expect_host_untouched
+    end
+
+    it "never lets a filling outlive its invocation, or reach an invocation that did not fill the slot" do
+      vault = AdvHosts::AdvVault.new
+      expect(attempt_in(slotted, "Ctx::Typed.lookup(#{AdvHosts::PRIVATE_KEY.inspect})", { "Ctx::Typed" => vault }))
+        .to eq(["ran", "1"])
+      ["Ctx::Typed.lookup(#{AdvHosts::PRIVATE_KEY.inspect})", "Ctx::User.name", "Ctx::Typed.respond_to?(:lookup)"].each do |code|
+        outcome, message = attempt_in(slotted, code, {})
+        expect(outcome).not_to eq("ran") unless code.include?("respond_to?")
+        expect(message).not_to include("1") if outcome == "ran"
+        expect(attempt_in(slotted, "Ctx::Typed.respond_to?(:lookup)", {})).to eq(%w[ran true]) # declared with the slot
+      end
+      expect(attempt_in(slotted, "Ctx::User.respond_to?(:name)", {})).to eq(%w[ran false])
+    end
+
+    it "refuses, before running, a filling whose class declares nothing" do
+      [AdvHosts::AdvVault.new, AdvHosts::AdvHidden.new, Object.new, {}, "text", 42, Class.new].each do |object|
+        expect { slotted.eval("Ctx::User.object_id", bindings: { "Ctx::User" => object }) }
+          .to raise_error(ArgumentError, /cannot bind Ctx::User: declare the methods/), object.class.inspect
+      end
+      expect_host_untouched
+    end
+
+    it "refuses bind paths into the guest's own classes, where a Service could replace a core method's receiver" do
+      %w[Kernel Object BasicObject Kobako Proc Module Class String::Fake Kernel::Open].each do |path|
+        expect { Kobako::Sandbox.new.bind(path, -> { :pwned }) }.to raise_error(ArgumentError), path
+      end
+    end
+  end
 end

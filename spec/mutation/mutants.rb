@@ -49,7 +49,28 @@ module KobakoMutants
     # Codec: its own messages never inspect host objects.
     "key_label" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def key_label(key, _) = key.inspect }) },
     # Codec: subclasses cross as plain copies, without running their methods.
-    "plain_copy" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def plain(value, *) = value }) }
+    "plain_copy" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def plain(value, *) = value }) },
+    # Slots: an object fills a slot only with a declaration (the permissive form infers).
+    "slot_declared" => lambda {
+      Kobako::Services.prepend(Module.new do
+        def capability_for_binding(path, object, methods)
+          super
+        rescue ArgumentError
+          Kobako::Capabilities::Capability.new(path, Kobako::Capabilities.class_of(object).public_instance_methods)
+        end
+      end)
+    },
+    # Slots: a filling lives only in its own invocation (the permissive form keeps the last one).
+    "slot_per_invocation" => lambda {
+      Kobako::Dispatcher.prepend(Module.new do
+        def initialize(*args, bindings: Kobako::Bindings::NONE, **kw)
+          $kobako_last_bindings = bindings unless bindings.empty?
+          super(*args, bindings: bindings.empty? && $kobako_last_bindings ? $kobako_last_bindings : bindings, **kw)
+        end
+      end)
+    },
+    # Paths: nothing is bound under the guest's own constants.
+    "guest_constants" => -> { Kobako::GuestConstants.singleton_class.prepend(Module.new { def for(*) = Set.new }) }
     # The decoders' length and depth checks live in Rust (ext/kobako/src/ruby_codec.rs and
     # the guest crate's reader): cargo tests and spec/kobako/decoder_fuzz_spec.rb cover them.
   }.freeze
