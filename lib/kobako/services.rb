@@ -27,7 +27,7 @@ module Kobako
       @entries = {}
       @sealed = false
       @lock = Mutex.new
-      @fill_cache = {}.compare_by_identity
+      @fill_cache = nil # made on the first filling that needs it
     end
 
     def sealed? = @sealed
@@ -91,15 +91,16 @@ module Kobako
 
       klass = Capabilities.class_of(object)
       generation = Exposable.generation
-      cached = @fill_cache[klass]
+      cache = (@fill_cache ||= {}.compare_by_identity)
+      cached = cache[klass]
       cached = nil unless cached && cached[0] == generation
       found = cached && cached[1][entry.path]
       return found if found
 
       capability = capability_for_binding(entry.path, object, nil)
       found = [capability, Codec.encode([entry.index, capability.method_names]).freeze].freeze
-      @fill_cache.clear if @fill_cache.size >= FILL_CACHE_CLASSES
-      (cached ||= (@fill_cache[klass] = [generation, {}]))[1][entry.path] = found
+      cache.clear if cache.size >= FILL_CACHE_CLASSES
+      (cached ||= (cache[klass] = [generation, {}]))[1][entry.path] = found
       found
     end
 
