@@ -11,23 +11,27 @@ module Kobako
     Latest = Struct.new(:stdout, :stderr, :stdout_truncated, :stderr_truncated, :usage)
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
 
-    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :fuel, :gvl, :service_errors
 
     # `gvl: :release` runs guest code without Ruby's GVL, so scripts on different threads
     # run in parallel; Service calls take the GVL back while they run. `:hold` (default)
     # keeps it, which is cheaper for short scripts on one thread. `service_errors:` says
     # how exceptions raised inside Services are described to the script (ServiceErrors).
+    # `fuel:` caps each invocation at that many wasmtime fuel units (about one per wasm
+    # instruction) of the script's own work, deterministically; nil (default) meters nothing.
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
-                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
+                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, fuel: nil, gvl: :hold,
                    service_errors: :sanitized)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
+      @fuel = Options.fuel(fuel)
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
-      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
+      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release,
+                             @fuel)
       @exposures = Exposures.new
       @services = Services.new(@exposures)
       @errors = ServiceErrors.new(@service_errors, @exposures)
@@ -100,7 +104,8 @@ module Kobako
 
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
-        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} gvl=#{gvl.inspect}" \
+        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} fuel=#{fuel.inspect} " \
+        "gvl=#{gvl.inspect}" \
         "#{' sealed' if sealed?}>"
     end
 
@@ -172,7 +177,7 @@ module Kobako
         Transport.text(snapshot.stderr).freeze,
         snapshot.stdout_truncated?,
         snapshot.stderr_truncated?,
-        Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak)
+        Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak, fuel_used: snapshot.fuel_used)
       ).freeze
       @latest_lock.synchronize do
         @latest.delete_if { |thread, _| !thread.alive? } if @latest.size > 16
@@ -198,6 +203,16 @@ module Kobako
         return value if value.is_a?(Integer) && value.positive?
 
         raise ArgumentError, "#{name} must be nil or a positive Integer number of bytes, got #{value.inspect}"
+      end
+
+      MAX_FUEL = (1 << 64) - 1
+
+      def fuel(value)
+        return nil if value.nil?
+        return value if value.is_a?(Integer) && value.positive? && value <= MAX_FUEL
+
+        raise ArgumentError, "fuel must be nil or a positive Integer number of units (at most 2**64 - 1), " \
+                             "got #{value.inspect}"
       end
 
       GVL_MODES = %i[hold release].freeze
