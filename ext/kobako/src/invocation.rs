@@ -291,18 +291,23 @@ fn call_entry(
 /// Installs the Services and replays the snippets with `__kobako_prepare`, before the
 /// entry, which then finds the interpreter prepared for its frames and goes straight to
 /// the user's code. Returns the outcome when preparing failed: it is the invocation's.
-/// A guest without `__kobako_prepare`, or input the entry will refuse, prepares in the entry.
+/// A guest without `__kobako_prepare`, input the entry will refuse, or no Services and no
+/// snippets: the entry prepares (a few hundred units, the same every time).
 fn prepare_apart(instance: &Instance, store: &mut Store<Invocation>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
     let Ok(prepare) = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_prepare") else {
         return Ok(None);
     };
     let frames = {
         let parts = kobako_guest::frames::split(&store.data().stdin).ok();
-        match (entry, parts.as_deref()) {
-            (Entry::Eval, Some([preamble, _source, snippets])) => prepared_image::frame_pair(preamble, snippets),
-            (Entry::Run(_), Some([preamble, snippets])) => prepared_image::frame_pair(preamble, snippets),
+        let (preamble, snippets) = match (entry, parts.as_deref()) {
+            (Entry::Eval, Some([preamble, _source, snippets])) => (*preamble, *snippets),
+            (Entry::Run(_), Some([preamble, snippets])) => (*preamble, *snippets),
             _ => return Ok(None),
+        };
+        if preamble == [0x90] && snippets == [0x90] {
+            return Ok(None); // nothing to prepare: a separate call would cost more than it meters
         }
+        prepared_image::frame_pair(preamble, snippets)
     };
     let input = std::mem::replace(&mut store.data_mut().stdin, frames);
     store.data_mut().stdin_pos = 0;
