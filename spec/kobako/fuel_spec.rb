@@ -264,6 +264,16 @@ RSpec.describe Kobako::Sandbox, "fuel" do
     expect(errors[0][0][2]).to include("broken")
   end
 
+  it "behaves as the README's example says" do
+    readme = File.read(File.expand_path("../../README.md", __dir__))
+    code = readme[/<!-- readme-example: fuel -->\n```ruby\n(.*?)```/m, 1]
+    sandbox = Object.new.instance_eval { binding }.eval(code.lines.first)
+    expect(sandbox.eval("(1..1000).sum")).to eq(500_500)
+    used = sandbox.usage.fuel_used
+    expect(sandbox.eval("(1..1000).sum") && sandbox.usage.fuel_used).to eq(used)
+    expect { sandbox.eval("loop {}") }.to raise_error(Kobako::FuelExhaustedError, /100000000 units/)
+  end
+
   describe "alongside the other caps" do
     it "still times out" do
       sandbox = described_class.new(fuel: 2**62, timeout: 0.2)
