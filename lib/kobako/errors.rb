@@ -10,6 +10,8 @@ module Kobako
   class TrapError < Error; end
   class TimeoutError < TrapError; end
   class MemoryLimitError < TrapError; end
+  # The script used up the Sandbox's fuel budget (`Sandbox.new(fuel:)`).
+  class FuelExhaustedError < TrapError; end
 
   # Fields shared by errors that describe a failure inside the guest (contract E-2).
   module GuestFailure

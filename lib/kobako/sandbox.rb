@@ -16,7 +16,7 @@ module Kobako
     # argument) and the failures its Dispatcher recorded.
     Recorded = Struct.new(:kind, :envelope, :slots, :clock, :failures)
 
-    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :gvl, :service_errors,
+    attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :fuel, :gvl, :service_errors,
                 :max_service_calls
     # The guest's clock (:frozen, :host or a Time) and random seed (nil or an Integer); see Clock.
     attr_reader :clock, :seed
@@ -27,21 +27,25 @@ module Kobako
     # how exceptions raised inside Services are described to the script (ServiceErrors).
     # `max_service_calls:` caps the Service calls of one invocation (nil: no cap).
     # `clock:` and `seed:` set what the guest's Time.now and randomness see (Clock).
+    # `fuel:` caps each invocation at that many wasmtime fuel units (about one per wasm
+    # instruction) of the script's own work, deterministically; nil (default) meters nothing.
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
-                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, gvl: :hold,
+                   stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, fuel: nil, gvl: :hold,
                    service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS,
                    clock: :frozen, seed: nil)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
       @stderr_limit = Options.byte_limit(:stderr_limit, stderr_limit)
+      @fuel = Options.fuel(fuel)
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
       @max_service_calls = Options.count(:max_service_calls, max_service_calls)
       @clock = Clock.option(clock)
       @seed = Clock.seed(seed)
       @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
-      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release)
+      @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release,
+                             @fuel)
       @exposures = Exposures.new
       path = @wasm_path
       @services = Services.new(@exposures, -> { GuestConstants.for(path) })
@@ -176,7 +180,8 @@ module Kobako
 
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
-        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} gvl=#{gvl.inspect}" \
+        "stdout_limit=#{stdout_limit.inspect} stderr_limit=#{stderr_limit.inspect} fuel=#{fuel.inspect} " \
+        "gvl=#{gvl.inspect}" \
         "#{' sealed' if sealed?}>"
     end
 
@@ -322,7 +327,7 @@ module Kobako
         Transport.text(snapshot.stderr).freeze,
         snapshot.stdout_truncated?,
         snapshot.stderr_truncated?,
-        Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak)
+        Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak, fuel_used: snapshot.fuel_used)
       ).freeze
       @latest_lock.synchronize do
         @latest.delete_if { |fiber, _| !fiber.alive? } if @latest.size > 16
@@ -349,6 +354,16 @@ module Kobako
         return value if value.is_a?(Integer) && value.positive?
 
         raise ArgumentError, "#{name} must be nil or a positive Integer number of bytes, got #{value.inspect}"
+      end
+
+      MAX_FUEL = (1 << 64) - 1
+
+      def fuel(value)
+        return nil if value.nil?
+        return value if value.is_a?(Integer) && value.positive? && value <= MAX_FUEL
+
+        raise ArgumentError, "fuel must be nil or a positive Integer number of units (at most 2**64 - 1), " \
+                             "got #{value.inspect}"
       end
 
       GVL_MODES = %i[hold release].freeze

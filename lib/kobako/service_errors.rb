@@ -24,6 +24,7 @@ module Kobako
       Encoding::UndefinedConversionError Encoding::InvalidByteSequenceError
       Encoding::ConverterNotFoundError JSON::ParserError JSON::GeneratorError Date::Error
       Kobako::Error Kobako::TrapError Kobako::TimeoutError Kobako::MemoryLimitError
+      Kobako::FuelExhaustedError
       Kobako::SandboxError Kobako::ServiceError Kobako::HandleExhaustedError
     ]).freeze
     ERRNO = /\AErrno::E[A-Z0-9]+\z/

@@ -63,6 +63,8 @@ module Kobako
         TimeoutError.new("the script ran past its timeout of #{sandbox.timeout} s")
       when :memory_limit
         MemoryLimitError.new("the script exceeded its memory_limit of #{sandbox.memory_limit} bytes: #{message}")
+      when :fuel
+        FuelExhaustedError.new("the script used up its fuel budget of #{sandbox.fuel} units")
       else
         TrapError.new("the guest trapped: #{message}")
       end

@@ -150,9 +150,16 @@ RSpec.describe Kobako::Sandbox, "caps" do
     it "compares by value and converts to a Hash" do
       usage = Kobako::Usage.new(wall_time: 1.0, memory_peak: 2)
       expect(usage).to eq(Kobako::Usage.new(wall_time: 1.0, memory_peak: 2))
-      expect(usage.to_h).to eq(wall_time: 1.0, memory_peak: 2)
+      expect(usage.to_h).to eq(wall_time: 1.0, memory_peak: 2, fuel_used: nil)
       expect(usage).to be_frozen
-      expect(Kobako::Usage::EMPTY.to_h).to eq(wall_time: 0.0, memory_peak: 0)
+      expect(Kobako::Usage::EMPTY.to_h).to eq(wall_time: 0.0, memory_peak: 0, fuel_used: nil)
+      metered = Kobako::Usage.new(wall_time: 1.0, memory_peak: 2, fuel_used: 30)
+      expect(metered).not_to eq(usage)
+      expect(metered).to eq(Kobako::Usage.new(wall_time: 1.0, memory_peak: 2, fuel_used: 30))
+      expect(metered.hash).to eq(Kobako::Usage.new(wall_time: 1.0, memory_peak: 2, fuel_used: 30).hash)
+      expect(metered.to_h).to eq(wall_time: 1.0, memory_peak: 2, fuel_used: 30)
+      expect(metered.inspect).to eq("#<Kobako::Usage wall_time=1.0 memory_peak=2 fuel_used=30>")
+      expect(usage.inspect).to end_with("fuel_used=nil>")
     end
   end
 end

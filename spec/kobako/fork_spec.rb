@@ -57,6 +57,29 @@ RSpec.describe Kobako::Sandbox, "after fork" do
     expect(result.last).to be_a(Float).and(be < 2.0)
   end
 
+  it "meters fuel in the child as in the parent, and still times out there" do
+    sandbox = described_class.new(fuel: 10_000_000, timeout: 0.2)
+    sandbox.preload(code: "Sq = ->(x) { x * x }", name: :Sq)
+    used = Array.new(3) { sandbox.run(:Sq, 4) && sandbox.usage.fuel_used } # the last from the image
+    result = in_child do
+      value = sandbox.run(:Sq, 4)
+      child_used = sandbox.usage.fuel_used
+      exhausted = begin
+        sandbox.eval("loop {}")
+      rescue Kobako::FuelExhaustedError
+        :exhausted
+      end
+      timed_out = begin
+        Kobako::Sandbox.new(fuel: 2**62, timeout: 0.2).eval("loop {}")
+      rescue Kobako::TimeoutError
+        :timed_out
+      end
+      [value, child_used, exhausted, timed_out]
+    end
+    expect(used.uniq.size).to eq(1)
+    expect(result).to eq([:ok, [16, used.first, :exhausted, :timed_out]])
+  end
+
   it "keeps working in the parent while children run" do
     sandbox = described_class.new(timeout: 0.2)
     children = Array.new(2) { in_child { sandbox.eval("'child'.upcase") } }

@@ -26,7 +26,7 @@ const MAX_NESTING: u32 = 40;
 
 /// Why an invocation was abandoned from inside a dispatch.
 pub enum Abort {
-    /// A trap in a nested guest call (timeout, memory limit, fault).
+    /// A trap in a nested guest call (timeout, memory limit, fuel, fault).
     Fault(FaultKind, String),
     /// A Ruby exception or jump that must reach the caller of `eval` unchanged. The
     /// BoxValue keeps the exception rooted and pinned while it waits.
@@ -47,6 +47,7 @@ impl Abort {
                 let kind = match kind {
                     FaultKind::Timeout => ErrorKind::Timeout,
                     FaultKind::MemoryLimit => ErrorKind::MemoryLimit,
+                    FaultKind::Fuel => ErrorKind::Fuel,
                     FaultKind::Trap | FaultKind::Host => ErrorKind::Trap,
                 };
                 ruby_errors::error(ruby, kind, format!("the sandbox invocation was aborted: {msg}"))
@@ -229,7 +230,8 @@ pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> 
         Ok(answer) => Ok(ruby.str_from_slice(&answer)),
         Err(err) => {
             if caller.data().abort.is_none() {
-                let (kind, message) = crate::invocation::classify(caller.data(), &err);
+                let fuel_left = crate::invocation::fuel_left(&*caller);
+                let (kind, message) = crate::invocation::classify(caller.data(), &err, fuel_left);
                 caller.data_mut().abort = Some(Abort::Fault(kind, message));
             }
             let abort = caller.data().abort.as_ref().expect("an aborted invocation records why");

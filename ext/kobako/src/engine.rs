@@ -1,9 +1,12 @@
 //! The process-wide wasmtime Engine and its epoch ticker (contract C-1).
 //!
-//! One Engine serves every Sandbox. Timeouts use epoch interruption: a background thread
-//! bumps the engine's epoch every TICK while at least one invocation is running, and each
-//! invocation's deadline callback compares the wall clock against its own deadline. The
-//! ticker sleeps when nothing runs, and is restarted after `fork` (threads do not survive it).
+//! One Engine serves every Sandbox without a fuel budget; Sandboxes with one (`fuel:`) share
+//! a second Engine, built on first use, with the same settings plus fuel metering (metering
+//! slows every guest, so the first Engine never has it). Timeouts use epoch interruption
+//! on both: a background thread bumps each built engine's epoch every TICK while at least
+//! one invocation is running, and each invocation's deadline callback compares the wall
+//! clock against its own deadline. The ticker sleeps when nothing runs, and is restarted
+//! after `fork` (threads do not survive it).
 
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
@@ -53,9 +56,11 @@ fn config() -> Config {
     config
 }
 
-struct Shared {
-    engine: Engine,
-    ticker: Ticker,
+/// The settings of the metered engine: the same, plus fuel (also part of its cache key).
+fn fuel_config() -> Config {
+    let mut config = config();
+    config.consume_fuel(true);
+    config
 }
 
 struct Ticker {
@@ -71,61 +76,64 @@ struct TickerState {
     pid: Option<u32>,
 }
 
-static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+static PLAIN: OnceLock<Result<Engine, String>> = OnceLock::new();
+static METERED: OnceLock<Result<Engine, String>> = OnceLock::new();
+static TICKER: Ticker = Ticker {
+    state: Mutex::new(TickerState { active: 0, parked: false, pid: None }),
+    wake: Condvar::new(),
+};
 
-fn shared() -> Result<&'static Shared, LoadError> {
-    SHARED
-        .get_or_init(|| {
-            let engine = Engine::new(&config()).map_err(|e| describe(&e))?;
-            Ok(Shared {
-                engine,
-                ticker: Ticker {
-                    state: Mutex::new(TickerState { active: 0, parked: false, pid: None }),
-                    wake: Condvar::new(),
-                },
-            })
-        })
+fn built(cell: &'static OnceLock<Result<Engine, String>>, config: fn() -> Config) -> Result<&'static Engine, LoadError> {
+    cell.get_or_init(|| Engine::new(&config()).map_err(|e| describe(&e)))
         .as_ref()
         .map_err(|e| LoadError::Engine(e.clone()))
 }
 
-pub fn engine() -> Result<&'static Engine, LoadError> {
-    shared().map(|s| &s.engine)
+/// The engine for Sandboxes without (`fuel == false`) or with a fuel budget.
+pub fn engine(fuel: bool) -> Result<&'static Engine, LoadError> {
+    if fuel {
+        built(&METERED, fuel_config)
+    } else {
+        built(&PLAIN, config)
+    }
 }
 
 fn lock(ticker: &Ticker) -> MutexGuard<'_, TickerState> {
     ticker.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn tick_forever(shared: &'static Shared) {
+fn tick_forever() {
     loop {
         {
-            let mut state = lock(&shared.ticker);
+            let mut state = lock(&TICKER);
             while state.active == 0 {
                 state.parked = true;
-                state = shared.ticker.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                state = TICKER.wake.wait(state).unwrap_or_else(|p| p.into_inner());
             }
             state.parked = false;
         }
         std::thread::sleep(TICK);
-        shared.engine.increment_epoch();
+        for cell in [&PLAIN, &METERED] {
+            if let Some(Ok(engine)) = cell.get() {
+                engine.increment_epoch();
+            }
+        }
     }
 }
 
 /// Marks an invocation as running for as long as it lives, so the epoch advances.
 pub struct ActiveInvocation {
-    shared: &'static Shared,
+    _private: (),
 }
 
 impl ActiveInvocation {
     pub fn start() -> Result<Self, LoadError> {
-        let shared = shared()?;
-        let mut state = lock(&shared.ticker);
+        let mut state = lock(&TICKER);
         let pid = std::process::id();
         if state.pid != Some(pid) {
             std::thread::Builder::new()
                 .name("kobako-epoch".into())
-                .spawn(move || tick_forever(shared))
+                .spawn(tick_forever)
                 .map_err(|e| LoadError::Engine(format!("could not start the epoch ticker thread: {e}")))?;
             state.pid = Some(pid);
             state.active = 0; // counts inherited from a parent process are stale
@@ -136,15 +144,15 @@ impl ActiveInvocation {
         let wake = state.parked;
         drop(state);
         if wake {
-            shared.ticker.wake.notify_one();
+            TICKER.wake.notify_one();
         }
-        Ok(Self { shared })
+        Ok(Self { _private: () })
     }
 }
 
 impl Drop for ActiveInvocation {
     fn drop(&mut self) {
-        let mut state = lock(&self.shared.ticker);
+        let mut state = lock(&TICKER);
         state.active = state.active.saturating_sub(1);
     }
 }

@@ -3,7 +3,7 @@
 //! ABI version.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
@@ -35,6 +35,8 @@ pub struct GuestModule {
     /// Where the deterministic random source starts: the state the pre-initialised image
     /// was captured with, so scripts see the same numbers as without pre-initialisation.
     pub rng_seed: u64,
+    /// Compiled for the fuel-metered engine: every Store of it must be given fuel.
+    pub metered: bool,
     pub info: ModuleInfo,
 }
 
@@ -52,10 +54,16 @@ struct Cached {
     module: Arc<GuestModule>,
 }
 
-/// Modules already loaded in this process, by the path they were asked for.
-static LOADED: OnceLock<Mutex<HashMap<String, Cached>>> = OnceLock::new();
+/// Modules already loaded in this process, by the path they were asked for and whether
+/// they were compiled for the fuel-metered engine.
+static LOADED: OnceLock<Mutex<HashMap<(String, bool), Cached>>> = OnceLock::new();
 
-pub fn load(path: &str) -> Result<Arc<GuestModule>, LoadError> {
+/// Fuel a Store of the metered engine gets for the guest's own start-up (`__kobako_init`,
+/// the ABI probe), which runs no script code; budgets apply from preparing on.
+pub const SETUP_FUEL: u64 = 4_000_000_000;
+
+/// The guest at `path`, compiled for the plain engine or (`metered`) the fuel-metered one.
+pub fn load(path: &str, metered: bool) -> Result<Arc<GuestModule>, LoadError> {
     let unreadable = |reason: String| LoadError::Unreadable { path: path.to_owned(), reason };
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
@@ -68,24 +76,25 @@ pub fn load(path: &str) -> Result<Arc<GuestModule>, LoadError> {
     let modified = meta.modified().ok();
     let loaded = LOADED.get_or_init(Default::default);
     let mut loaded = loaded.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(hit) = loaded.get(path) {
+    let key = (path.to_owned(), metered);
+    if let Some(hit) = loaded.get(&key) {
         if hit.len == meta.len() && hit.modified == modified {
             return Ok(hit.module.clone());
         }
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-    let module = Arc::new(prepare(path, &bytes)?);
-    loaded.insert(path.to_owned(), Cached { len: meta.len(), modified, module: module.clone() });
+    let module = Arc::new(prepare(path, &bytes, metered)?);
+    loaded.insert(key, Cached { len: meta.len(), modified, module: module.clone() });
     Ok(module)
 }
 
 /// The compiled module for `bytes`: from the disk cache, or pre-initialised and compiled
-/// (then stored in the cache).
-fn compiled(path: &str, engine: &Engine, bytes: &[u8]) -> Result<Compiled, LoadError> {
+/// (then stored in the cache, with the pre-initialised bytes beside it for the other engine).
+fn compiled(path: &str, engine: &Engine, metered: bool, bytes: &[u8]) -> Result<Compiled, LoadError> {
     let entry = module_cache::directory()
         .map_err(CacheOutcome::Disabled)
         .and_then(|dir| module_cache::prepare(&dir).map(|()| dir).map_err(CacheOutcome::Failed))
-        .map(|dir| dir.join(module_cache::entry_name(engine, bytes)));
+        .map(|dir| dir.join(module_cache::entry_name(engine, metered, bytes)));
     let mut outcome = match &entry {
         Ok(file) => match module_cache::read(engine, file) {
             Ok(Some(module)) => {
@@ -96,10 +105,26 @@ fn compiled(path: &str, engine: &Engine, bytes: &[u8]) -> Result<Compiled, LoadE
         },
         Err(outcome) => outcome.clone(),
     };
-    let image = preinit::preinitialize(bytes);
-    let wasm = image.as_deref().unwrap_or(bytes);
-    let module = Module::new(engine, wasm).map_err(|e| LoadError::Invalid { path: path.to_owned(), reason: describe(&e) })?;
     let file = entry.ok();
+    let rewrite = file.as_deref().and_then(Path::parent).map(|dir| dir.join(module_cache::rewrite_name(bytes)));
+    // The other engine's load may have left the pre-initialised bytes: compiling them
+    // skips the pre-initialisation (most of a cold load). If they do not compile, redo it.
+    let reused = rewrite
+        .as_deref()
+        .and_then(|file| module_cache::read_bytes(file).ok().flatten())
+        .and_then(|wasm| Module::new(engine, &wasm).ok());
+    let (module, image) = match reused {
+        Some(module) => (module, Ok(())),
+        None => {
+            let image = preinit::preinitialize(bytes);
+            if let (Ok(wasm), Some(file)) = (&image, &rewrite) {
+                let _ = module_cache::write(file, wasm); // only an optimisation for the other engine
+            }
+            let wasm = image.as_deref().unwrap_or(bytes);
+            let module = Module::new(engine, wasm).map_err(|e| LoadError::Invalid { path: path.to_owned(), reason: describe(&e) })?;
+            (module, image.map(drop))
+        }
+    };
     if let Some(file) = &file {
         let written = module
             .serialize()
@@ -120,10 +145,10 @@ struct Compiled {
     not_preinitialized: Option<String>,
 }
 
-fn prepare(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
+fn prepare(path: &str, bytes: &[u8], metered: bool) -> Result<GuestModule, LoadError> {
     let invalid = |reason: String| LoadError::Invalid { path: path.to_owned(), reason };
-    let engine = engine()?;
-    let Compiled { module, cache, cache_path, not_preinitialized } = compiled(path, engine, bytes)?;
+    let engine = engine(metered)?;
+    let Compiled { module, cache, cache_path, not_preinitialized } = compiled(path, engine, metered, bytes)?;
 
     for name in REQUIRED_FUNCS {
         match module.get_export(name) {
@@ -146,15 +171,18 @@ fn prepare(path: &str, bytes: &[u8]) -> Result<GuestModule, LoadError> {
         .instantiate_pre(&module)
         .map_err(|e| invalid(format!("it needs an import kobako does not provide: {}", describe(&e))))?;
 
-    let rng_seed = probe(&pre).map_err(invalid)?;
-    Ok(GuestModule { pre, rng_seed, info: ModuleInfo { preinitialized, cache, cache_path } })
+    let rng_seed = probe(&pre, metered).map_err(invalid)?;
+    Ok(GuestModule { pre, rng_seed, metered, info: ModuleInfo { preinitialized, cache, cache_path } })
 }
 
 /// Asks the guest which ABI it speaks and reads where its random source starts. Runs only
 /// that constant export, no interpreter code.
-fn probe(pre: &InstancePre<Invocation>) -> Result<u64, String> {
+fn probe(pre: &InstancePre<Invocation>, metered: bool) -> Result<u64, String> {
     let mut store = Store::new(pre.module().engine(), Invocation::probe());
     store.set_epoch_deadline(u64::MAX / 2);
+    if metered {
+        store.set_fuel(SETUP_FUEL).map_err(|e| describe(&e))?;
+    }
     let instance = pre.instantiate(&mut store).map_err(|e| describe(&e))?;
     let version = instance
         .get_typed_func::<(), i32>(&mut store, "__kobako_abi_version")

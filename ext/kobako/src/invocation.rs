@@ -14,9 +14,9 @@ use crate::dispatch::{Abort, Aborted, DispatchFault};
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
-use crate::guest_module::GuestModule;
+use crate::guest_module::{GuestModule, SETUP_FUEL};
 use crate::limits::{MemoryCap, MemoryLimitExceeded};
-use crate::prepared_image::PreparedImage;
+use crate::prepared_image::{self, PreparedImage};
 use crate::wasi::GuestExit;
 
 /// The caps of one Sandbox (contract §3).
@@ -26,6 +26,9 @@ pub struct Limits {
     pub memory: Option<usize>,
     pub stdout: Option<usize>,
     pub stderr: Option<usize>,
+    /// Fuel for the user's code of one invocation (and, apart, for preparing it); None:
+    /// no metering. Set exactly when the module was compiled for the metered engine.
+    pub fuel: Option<u64>,
 }
 
 /// Store data of one invocation.
@@ -61,6 +64,10 @@ pub struct Invocation {
     pub clock: GuestClock,
     /// The guest read a clock (a prepared image made by reading one is tied to that clock).
     pub read_clock: bool,
+    /// The Sandbox's fuel budget (None: not metered).
+    pub fuel_budget: Option<u64>,
+    /// The store holds a budget now (not the start-up allowance), so what it lost is fuel used.
+    pub metering: bool,
     deadline: Option<Instant>,
     rng: u64,
 }
@@ -97,6 +104,8 @@ impl Invocation {
             stop: Arc::new(AtomicBool::new(false)),
             clock: GuestClock::Frozen,
             read_clock: false,
+            fuel_budget: limits.fuel,
+            metering: false,
             deadline: None,
             rng: rng_seed,
         }
@@ -130,6 +139,8 @@ impl Invocation {
 pub enum FaultKind {
     Timeout,
     MemoryLimit,
+    /// The fuel budget ran out (Trap::OutOfFuel).
+    Fuel,
     Trap,
     /// A Ruby exception from a Service ended the invocation; see `dispatch::park_host_error`.
     Host,
@@ -144,6 +155,8 @@ pub struct Report {
     pub stderr_truncated: bool,
     pub wall_time: Duration,
     pub memory_peak: usize,
+    /// Fuel the metered phase that ended the invocation used (None: not metered).
+    pub fuel_used: Option<u64>,
 }
 
 /// Which guest export an invocation calls.
@@ -194,14 +207,17 @@ pub fn invoke(
                 call_entry(module, image, &mut store, entry, clock, started)
             });
             store.data_mut().gvl_released = false;
-            result.map_err(|err| classify(store.data(), &err))
+            result.map_err(|err| classify(store.data(), &err, fuel_left(&store)))
         }
-        Ok(_active) => {
-            call_entry(module, image, &mut store, entry, clock, started).map_err(|err| classify(store.data(), &err))
-        }
+        Ok(_active) => call_entry(module, image, &mut store, entry, clock, started)
+            .map_err(|err| classify(store.data(), &err, fuel_left(&store))),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
+    let fuel_used = limits.fuel.map(|budget| match store.data().metering {
+        true => budget.saturating_sub(store.get_fuel().unwrap_or(0)),
+        false => 0,
+    });
 
     let mut state = store.into_data();
     state.dispatcher = None;
@@ -220,7 +236,26 @@ pub fn invoke(
         stderr: state.stderr.into_bytes(),
         wall_time,
         memory_peak: state.memory_cap.peak(),
+        fuel_used,
     }
+}
+
+/// Fuel left in a metered store (None when it is not metered, or not yet on its budget).
+pub fn fuel_left(store: impl wasmtime::AsContext<Data = Invocation>) -> Option<u64> {
+    let store = store.as_context();
+    if !store.data().metering {
+        return None;
+    }
+    store.get_fuel().ok()
+}
+
+/// Puts a metered store on its budget for the next phase.
+fn refuel(store: &mut Store<Invocation>) -> wasmtime::Result<()> {
+    if let Some(budget) = store.data().fuel_budget {
+        store.set_fuel(budget)?;
+        store.data_mut().metering = true;
+    }
+    Ok(())
 }
 
 fn call_entry(
@@ -246,6 +281,18 @@ fn call_entry(
             reseed.call(&mut *store, seed as i64)?;
         }
     }
+    if store.data().fuel_budget.is_some() {
+        // Metered: preparing (when no image did it) runs apart under a budget of its own,
+        // so the entry's budget and fuel_used cover the user's code, the same with or
+        // without an image.
+        if image.is_none() {
+            refuel(store)?;
+            if let Some(failed) = prepare_apart(&instance, store, memory, &entry)? {
+                return Ok(failed);
+            }
+        }
+        refuel(store)?;
+    }
 
     match entry {
         Entry::Eval => {
@@ -265,9 +312,51 @@ fn call_entry(
     Ok(bytes.to_vec())
 }
 
+/// Installs the Services and replays the snippets with `__kobako_prepare`, before the
+/// entry, which then finds the interpreter prepared for its frames and goes straight to
+/// the user's code. Returns the outcome when preparing failed: it is the invocation's.
+/// A guest without `__kobako_prepare`, input the entry will refuse, or no Services and no
+/// snippets: the entry prepares (a few hundred units, the same every time).
+fn prepare_apart(instance: &Instance, store: &mut Store<Invocation>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
+    let Ok(prepare) = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_prepare") else {
+        return Ok(None);
+    };
+    let frames = {
+        let parts = kobako_guest::frames::split(&store.data().stdin).ok();
+        let (preamble, snippets) = match (entry, parts.as_deref()) {
+            (Entry::Eval, Some([preamble, _source, snippets, ..])) => (*preamble, *snippets),
+            (Entry::Run(_), Some([preamble, snippets, ..])) => (*preamble, *snippets),
+            _ => return Ok(None),
+        };
+        if preamble == [0x90] && snippets == [0x90] {
+            return Ok(None); // nothing to prepare: a separate call would cost more than it meters
+        }
+        prepared_image::frame_pair(preamble, snippets)
+    };
+    let input = std::mem::replace(&mut store.data_mut().stdin, frames);
+    store.data_mut().stdin_pos = 0;
+    prepare.call(&mut *store, ())?;
+    let take = instance.get_typed_func::<(), i64>(&mut *store, "__kobako_take_outcome")?;
+    let packed = take.call(&mut *store, ())?;
+    let outcome = unpack_payload(memory.data(&*store), packed)
+        .map_err(|e| DispatchFault(format!("the guest returned a malformed outcome: {e}")))?;
+    if outcome != prepared_image::NIL_OUTCOME {
+        return Ok(Some(outcome.to_vec()));
+    }
+    let data = store.data_mut();
+    data.stdin = input;
+    data.stdin_pos = 0;
+    Ok(None)
+}
+
 /// A new instance in `store`, its interpreter started and the memory cap armed at its
-/// current size (the invocation's entry size, contract C-2).
+/// current size (the invocation's entry size, contract C-2). A metered store gets the
+/// start-up allowance; budgets start with `refuel`.
 pub fn start_instance(module: &GuestModule, store: &mut Store<Invocation>) -> wasmtime::Result<(Instance, Memory)> {
+    if module.metered {
+        store.set_fuel(SETUP_FUEL)?;
+        store.data_mut().metering = false;
+    }
     let instance = module.pre.instantiate(&mut *store)?;
     let memory = instance
         .get_memory(&mut *store, "memory")
@@ -310,13 +399,20 @@ fn bind_exports(instance: &Instance, store: &mut Store<Invocation>) -> wasmtime:
 
 /// Why a guest call failed, as the Ruby layer will report it. An abort recorded from inside
 /// a dispatch wins over the trap it caused; a trap while growing past the memory cap is a
-/// memory-limit fault.
-pub fn classify(inv: &Invocation, err: &wasmtime::Error) -> (FaultKind, String) {
+/// memory-limit fault; a trap with the budget at zero (`fuel_left`) is the budget's, however
+/// the trap reached us.
+pub fn classify(inv: &Invocation, err: &wasmtime::Error, fuel_left: Option<u64>) -> (FaultKind, String) {
     if let Some(Abort::Fault(kind, message)) = &inv.abort {
         return (*kind, message.clone());
     }
+    let out_of_fuel = |inv: &Invocation| match inv.fuel_budget {
+        Some(budget) => (FaultKind::Fuel, format!("the script used up its fuel budget of {budget} units")),
+        None => (FaultKind::Trap, "the guest ran out of fuel".into()),
+    };
     match fault(err) {
+        (FaultKind::Fuel, _) => out_of_fuel(inv),
         (FaultKind::Trap, msg) if inv.memory_cap.exceeded() => (FaultKind::MemoryLimit, msg),
+        (FaultKind::Trap, _) if fuel_left == Some(0) => out_of_fuel(inv),
         (FaultKind::Timeout, _) if inv.stop.load(Ordering::Relaxed) => {
             (FaultKind::Trap, "the invocation was interrupted by Ruby (Thread#raise, Thread#kill or a signal)".into())
         }
@@ -330,6 +426,9 @@ fn fault(err: &wasmtime::Error) -> (FaultKind, String) {
     if let Some(trap) = err.downcast_ref::<Trap>() {
         if *trap == Trap::Interrupt {
             return (FaultKind::Timeout, "the invocation ran past its timeout".into());
+        }
+        if *trap == Trap::OutOfFuel {
+            return (FaultKind::Fuel, trap.to_string());
         }
         return (FaultKind::Trap, trap.to_string());
     }

@@ -58,14 +58,28 @@ impl CacheOutcome {
 pub use kobako_guest::digest::digest;
 
 /// The cache file name for `guest` compiled by `engine`: the guest digest plus everything
-/// that makes an artifact unusable elsewhere (wasmtime version, engine settings, our
-/// rewrite format).
-pub fn entry_name(engine: &Engine, guest: &[u8]) -> String {
+/// that makes an artifact unusable elsewhere (wasmtime version, engine settings, fuel
+/// metering, our rewrite format). `metered` is hashed on its own as well, so the plain and
+/// the metered artifacts never share a name whatever the engine hash covers.
+pub fn entry_name(engine: &Engine, metered: bool, guest: &[u8]) -> String {
     let mut settings = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut settings);
+    if metered {
+        "fuel".hash(&mut settings); // the plain engine's name stays what it was
+    }
     WASMTIME_VERSION.hash(&mut settings);
     FORMAT_VERSION.hash(&mut settings);
     format!("{:032x}-{:016x}.cwasm", digest(guest), settings.finish())
+}
+
+/// The cache file name for `guest` pre-initialised (wasm, not native code): the same for
+/// both engines, so the second one compiles it without pre-initialising again.
+pub fn rewrite_name(guest: &[u8]) -> String {
+    let mut settings = std::collections::hash_map::DefaultHasher::new();
+    "preinitialized".hash(&mut settings);
+    WASMTIME_VERSION.hash(&mut settings);
+    FORMAT_VERSION.hash(&mut settings);
+    format!("{:032x}-{:016x}.wasm", digest(guest), settings.finish())
 }
 
 /// The cache directory, or why there is none.
@@ -136,6 +150,21 @@ pub fn read(engine: &Engine, path: &Path) -> Result<Option<Module>, String> {
         .map_err(|e| format!("{} is not a usable artifact: {}", path.display(), crate::errors::describe(&e)))
 }
 
+/// Reads a cached file of bytes (the pre-initialised guest) under the same ownership checks.
+/// `Ok(None)`: there is no entry yet.
+pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
+    };
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    private(path, &meta)?;
+    fs::read(path).map(Some).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// Writes an artifact atomically: a private temporary file in the same directory, renamed.
 pub fn write(path: &Path, artifact: &[u8]) -> Result<(), String> {
     let dir = path.parent().ok_or("the cache path has no directory")?;
@@ -176,6 +205,34 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kobako-cache-test-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn metered_and_plain_artifacts_have_different_names() {
+        let plain = Engine::default();
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(true);
+        let metered = Engine::new(&config).unwrap();
+        let guest = b"\0asm\x01\0\0\0";
+        assert_ne!(entry_name(&plain, false, guest), entry_name(&metered, true, guest));
+        assert_ne!(entry_name(&plain, false, guest), entry_name(&plain, true, guest));
+        assert_eq!(entry_name(&plain, false, guest), entry_name(&plain, false, guest));
+        assert!(rewrite_name(guest).ends_with(".wasm"));
+        assert_ne!(rewrite_name(guest), rewrite_name(b"\0asm\x01\0\0\0\0"));
+    }
+
+    #[test]
+    fn reads_private_bytes_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("bytes");
+        prepare(&dir).unwrap();
+        let path = dir.join("entry.wasm");
+        assert!(read_bytes(&path).unwrap().is_none());
+        write(&path, b"wasm bytes").unwrap();
+        assert_eq!(read_bytes(&path).unwrap().unwrap(), b"wasm bytes");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(read_bytes(&path).unwrap_err().contains("writable by other users"));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

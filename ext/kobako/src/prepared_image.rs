@@ -26,7 +26,7 @@ use crate::invocation::{Invocation, Limits};
 /// Granularity of the comparison with the base image (the host page size).
 const PAGE: usize = 4096;
 /// The only outcome preparing may have: tag "value", then MessagePack nil.
-const NIL_OUTCOME: [u8; 2] = [0x00, 0xc0];
+pub const NIL_OUTCOME: [u8; 2] = [0x00, 0xc0];
 
 /// The state of a prepared guest, relative to the module's image.
 pub struct PreparedImage {
@@ -102,6 +102,10 @@ impl PreparedImage {
         let frames = frame_pair(preamble, snippets);
         let (mut store, instance, memory) = fresh(module, limits, frames.clone())?;
         let _active = ActiveInvocation::start().map_err(|e| e.to_string())?;
+        if let Some(budget) = limits.fuel {
+            // Preparing gets the budget an invocation gives it; running out keeps the replay path.
+            store.set_fuel(budget).map_err(|e| describe(&e))?;
+        }
         let prepare = instance
             .get_typed_func::<(), ()>(&mut store, "__kobako_prepare")
             .map_err(|e| describe(&e))?;
@@ -156,7 +160,7 @@ fn same(a: &Val, b: &Val) -> bool {
 }
 
 /// The stdin frames [preamble, snippets] (contract W-2 framing).
-fn frame_pair(preamble: &[u8], snippets: &[u8]) -> Vec<u8> {
+pub fn frame_pair(preamble: &[u8], snippets: &[u8]) -> Vec<u8> {
     let mut frames = Vec::with_capacity(8 + preamble.len() + snippets.len());
     for part in [preamble, snippets] {
         frames.extend_from_slice(&(part.len() as u32).to_be_bytes());

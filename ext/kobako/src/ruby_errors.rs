@@ -20,6 +20,7 @@ fn kobako_class(ruby: &Ruby, name: &str) -> ExceptionClass {
 static TRAP_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "TrapError"));
 static TIMEOUT_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "TimeoutError"));
 static MEMORY_LIMIT_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "MemoryLimitError"));
+static FUEL_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "FuelExhaustedError"));
 static SETUP_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "SetupError"));
 static MODULE_NOT_BUILT_ERROR: Lazy<ExceptionClass> = Lazy::new(|ruby| kobako_class(ruby, "ModuleNotBuiltError"));
 
@@ -29,6 +30,7 @@ pub enum Kind {
     Trap,
     Timeout,
     MemoryLimit,
+    Fuel,
     Setup,
     ModuleNotBuilt,
     Argument,
@@ -36,7 +38,7 @@ pub enum Kind {
 
 /// Resolves every class now, while `Init_kobako` runs on one thread.
 pub fn force(ruby: &Ruby) {
-    for lazy in [&TRAP_ERROR, &TIMEOUT_ERROR, &MEMORY_LIMIT_ERROR, &SETUP_ERROR, &MODULE_NOT_BUILT_ERROR] {
+    for lazy in [&TRAP_ERROR, &TIMEOUT_ERROR, &MEMORY_LIMIT_ERROR, &FUEL_ERROR, &SETUP_ERROR, &MODULE_NOT_BUILT_ERROR] {
         Lazy::force(lazy, ruby);
     }
 }
@@ -46,6 +48,7 @@ fn class(ruby: &Ruby, kind: Kind) -> ExceptionClass {
         Kind::Trap => ruby.get_inner(&TRAP_ERROR),
         Kind::Timeout => ruby.get_inner(&TIMEOUT_ERROR),
         Kind::MemoryLimit => ruby.get_inner(&MEMORY_LIMIT_ERROR),
+        Kind::Fuel => ruby.get_inner(&FUEL_ERROR),
         Kind::Setup => ruby.get_inner(&SETUP_ERROR),
         Kind::ModuleNotBuilt => ruby.get_inner(&MODULE_NOT_BUILT_ERROR),
         Kind::Argument => ruby.exception_arg_error(),

@@ -52,7 +52,8 @@ fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>
 }
 
 impl Runtime {
-    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit, release_gvl)
+    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit, release_gvl, fuel)
+    #[allow(clippy::too_many_arguments)]
     fn new(
         ruby: &Ruby,
         wasm_path: String,
@@ -61,6 +62,7 @@ impl Runtime {
         stdout_limit: Option<u64>,
         stderr_limit: Option<u64>,
         release_gvl: bool,
+        fuel: Option<u64>,
     ) -> Result<Self, Error> {
         let timeout = match timeout {
             Some(t) if t.is_finite() && t > 0.0 => Some(Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)),
@@ -72,8 +74,12 @@ impl Runtime {
             memory: positive(ruby, "memory_limit", memory_limit)?,
             stdout: positive(ruby, "stdout_limit", stdout_limit)?,
             stderr: positive(ruby, "stderr_limit", stderr_limit)?,
+            fuel: match fuel {
+                Some(0) => return Err(ruby_errors::error(ruby, ErrorKind::Argument, "fuel must be positive")),
+                fuel => fuel,
+            },
         };
-        let module = guest_module::load(&wasm_path).map_err(|e| {
+        let module = guest_module::load(&wasm_path, fuel.is_some()).map_err(|e| {
             let kind = match e {
                 LoadError::NotBuilt(_) => ErrorKind::ModuleNotBuilt,
                 _ => ErrorKind::Setup,
@@ -197,7 +203,7 @@ impl Runtime {
 pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
-    class.define_singleton_method("new", function!(Runtime::new, 6))?;
+    class.define_singleton_method("new", function!(Runtime::new, 7))?;
     class.define_method("eval", method!(Runtime::eval, 3))?;
     class.define_method("run", method!(Runtime::run, 4))?;
     class.define_method("module_info", method!(Runtime::module_info, 0))?;

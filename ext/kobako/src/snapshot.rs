@@ -20,12 +20,13 @@ impl Snapshot {
         rb_self.report.outcome.as_ref().ok().map(|b| ruby.str_from_slice(b))
     }
 
-    /// :timeout, :memory_limit or :trap when the invocation trapped, else nil.
+    /// :timeout, :memory_limit, :fuel, :trap or :host when the invocation trapped, else nil.
     fn trap_kind(ruby: &Ruby, rb_self: &Self) -> Option<Symbol> {
         rb_self.report.outcome.as_ref().err().map(|(kind, _)| {
             ruby.to_symbol(match kind {
                 FaultKind::Timeout => "timeout",
                 FaultKind::MemoryLimit => "memory_limit",
+                FaultKind::Fuel => "fuel",
                 FaultKind::Trap => "trap",
                 FaultKind::Host => "host",
             })
@@ -59,6 +60,12 @@ impl Snapshot {
     fn memory_peak(&self) -> u64 {
         self.report.memory_peak as u64
     }
+
+    /// Fuel the user's code used (the whole budget when it ran out), or nil when the
+    /// Sandbox has no fuel budget.
+    fn fuel_used(&self) -> Option<u64> {
+        self.report.fuel_used
+    }
 }
 
 pub fn define(ruby: &Ruby, kobako: magnus::RModule) -> Result<(), magnus::Error> {
@@ -74,5 +81,6 @@ pub fn define(ruby: &Ruby, kobako: magnus::RModule) -> Result<(), magnus::Error>
     class.define_method("stderr_truncated?", method!(Snapshot::stderr_truncated, 0))?;
     class.define_method("wall_time", method!(Snapshot::wall_time, 0))?;
     class.define_method("memory_peak", method!(Snapshot::memory_peak, 0))?;
+    class.define_method("fuel_used", method!(Snapshot::fuel_used, 0))?;
     Ok(())
 }
