@@ -27,25 +27,26 @@ module Kobako
     # `bindings` fills the slots for this invocation; `max_calls` (nil: no cap) is the
     # Sandbox's max_service_calls; every call is recorded in `transcript`.
     def initialize(services, handles, errors = ServiceErrors.new(:sanitized, services.exposures),
-                   bindings: Bindings::NONE, max_calls: nil, transcript: Transcript.new)
+                   bindings: Bindings::NONE, max_calls: nil, transcript: nil)
       @services = services
       @handles = handles
       @errors = errors
       @bindings = bindings
       @max_calls = max_calls
       @calls = 0
-      @transcript = transcript
+      @transcript = transcript # made by the first call: most invocations make none
       # object => { name => [Method, Arguments::Shape] } for methods already resolved in this
       # invocation: a script calling one Service in a loop resolves it once, not per call.
-      @resolved = {}.compare_by_identity
-      @failures = {}
+      @resolved = nil
+      @failures = nil
       @next_failure = 0
     end
 
+    # The calls made so far (nil before the first).
     attr_reader :transcript
 
     def call(request, token)
-      entry = @transcript.open(request)
+      entry = (@transcript ||= Transcript.new).open(request)
       started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       response = answer(request, token, entry)
       @transcript.close(entry, response, Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
@@ -53,10 +54,12 @@ module Kobako
     end
 
     # The Failure recorded under `id`, or nil.
-    def failure(id) = @failures[id]
+    def failure(id) = @failures&.[](id)
 
     # Every Failure recorded, by id (replay answers error outcomes from them).
-    def failures = @failures
+    def failures = @failures || NO_FAILURES
+
+    NO_FAILURES = {}.freeze
 
     private
 
@@ -148,7 +151,7 @@ module Kobako
     # once per invocation (the object's methods cannot change under a running script
     # without a Service call, and refusals are never remembered).
     def resolve(object, capability, name, label)
-      by_name = (@resolved[object] ||= {})
+      by_name = ((@resolved ||= {}.compare_by_identity)[object] ||= {})
       entry = by_name[name]
       if entry
         Capabilities.refuse!(label, entry[0].name) unless Capabilities.declared?(capability, entry[0].name)
@@ -216,7 +219,7 @@ module Kobako
     def fail_call(message, exception = nil, host_detail = nil, klass: "RuntimeError", service: nil, service_class: nil,
                   kind: nil)
       id = (@next_failure += 1)
-      @failures[id] = Failure.new(exception, host_detail, kind)
+      (@failures ||= {})[id] = Failure.new(exception, host_detail, kind)
       @failures.shift if @failures.size > MAX_FAILURES
       Codec.encode_fault("error", message, id: id, class: klass, service: service, service_class: service_class || klass)
     end

@@ -41,15 +41,16 @@ module Kobako
 
     attr_reader :value, :stdout, :stderr, :usage, :error, :calls_dropped, :clock, :seed, :code, :target
 
-    # Built by the Sandbox. `record` holds what replay needs (RecordedRun).
-    def initialize(value:, stdout:, stderr:, stdout_truncated:, stderr_truncated:, usage:, error:, transcript:,
-                   handles:, clock:, seed:, code: nil, target: nil, record: nil)
+    # Built by the Sandbox: `seen` is the Sandbox::Latest of the invocation (output and
+    # usage), `record` what replay needs (Sandbox::Recorded). Positional, as it is made on
+    # every invocation.
+    def initialize(value, seen, error, transcript, handles, clock, seed, code = nil, target = nil, record = nil)
       @value = value
-      @stdout = stdout
-      @stderr = stderr
-      @stdout_truncated = stdout_truncated
-      @stderr_truncated = stderr_truncated
-      @usage = usage
+      @stdout = seen.stdout
+      @stderr = seen.stderr
+      @stdout_truncated = seen.stdout_truncated
+      @stderr_truncated = seen.stderr_truncated
+      @usage = seen.usage
       @error = error
       @transcript = transcript
       @handles = handles

@@ -151,7 +151,8 @@ module Kobako
       replay = Replay.new(execution)
       handles = execution.handle_table
       clock = record.clock
-      result = invoke(handles, replay, record, clock, code: execution.code, target: execution.target) do |dispatcher|
+      result = invoke(handles, replay, record.kind, record.envelope, record.slots, clock, execution.code,
+                      execution.target) do |dispatcher|
         if record.kind == :eval
           @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: @snippets.frame,
                                                              slots: record.slots), dispatcher, clock)
@@ -251,9 +252,8 @@ module Kobako
       bindings = Bindings.for(@services, given)
       source = source.dup.freeze unless source.frozen?
       input = Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
-      record = Recorded.new(:eval, nil, bindings.frame)
       clock = invocation_clock
-      invoke(HandleTable.new(@exposures), bindings, record, clock, code: source) do |dispatcher|
+      invoke(HandleTable.new(@exposures), bindings, :eval, nil, bindings.frame, clock, source, nil) do |dispatcher|
         @runtime.eval(input, dispatcher, clock)
       end
     end
@@ -269,15 +269,17 @@ module Kobako
         raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
       end
       input = Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
-      record = Recorded.new(:run, envelope, bindings.frame)
       clock = invocation_clock
-      invoke(handles, bindings, record, clock, target: name) { |dispatcher| @runtime.run(input, envelope, dispatcher, clock) }
+      invoke(handles, bindings, :run, envelope, bindings.frame, clock, nil, name) do |dispatcher|
+        @runtime.run(input, envelope, dispatcher, clock)
+      end
     end
 
     # Runs one invocation (the block calls the runtime with the dispatcher), records what
     # this Fiber saw, and returns its Execution. `with` is a Bindings (a fresh Dispatcher
-    # answers the calls) or a Replay (which answers them itself).
-    def invoke(handles, with, record, clock, code: nil, target: nil)
+    # answers the calls) or a Replay (which answers them itself); kind, envelope, slots and
+    # clock are what a replay of it needs.
+    def invoke(handles, with, kind, envelope, slots, clock, code, target) # rubocop:disable Metrics/ParameterLists
       dispatcher = if with.is_a?(Replay)
                      with
                    else
@@ -293,12 +295,9 @@ module Kobako
       rescue Error => e
         error = e
       end
-      record = Recorded.new(record.kind, record.envelope, record.slots, clock, dispatcher.failures).freeze
-      execution = Execution.new(value: value, stdout: seen.stdout, stderr: seen.stderr,
-                                stdout_truncated: seen.stdout_truncated, stderr_truncated: seen.stderr_truncated,
-                                usage: seen.usage, error: error, transcript: dispatcher.transcript, handles: handles,
-                                clock: Clock.time_of(clock), seed: clock && clock[2], code: code, target: target,
-                                record: record)
+      record = Recorded.new(kind, envelope, slots, clock, dispatcher.failures).freeze
+      execution = Execution.new(value, seen, error, dispatcher.transcript, handles, Clock.time_of(clock),
+                                clock && clock[2], code, target, record)
       error.execution = execution if error
       execution
     end
@@ -306,9 +305,7 @@ module Kobako
     # The Execution of an invocation refused before anything ran (code that is not a
     # String, or cannot be UTF-8).
     def refused_before_running(error)
-      execution = Execution.new(value: nil, stdout: NOTHING_YET.stdout, stderr: NOTHING_YET.stderr,
-                                stdout_truncated: false, stderr_truncated: false, usage: Usage::EMPTY, error: error,
-                                transcript: nil, handles: nil, clock: nil, seed: nil)
+      execution = Execution.new(nil, NOTHING_YET, error, nil, nil, nil, nil)
       error.execution = execution
       execution
     end

@@ -1,48 +1,58 @@
 module Kobako
   # Every Service call of one invocation in the order the calls started: the request and
   # response exactly as they crossed (bytes), how long the host took, and the block calls
-  # the Service made during it. Kept as bytes so recording costs almost nothing; decoded
-  # only when someone reads Execution#calls. Sandbox#replay answers a re-run from it.
+  # the Service made during it. Kept as bytes in flat lists so recording costs almost
+  # nothing per call; decoded only when someone reads Execution#calls. Sandbox#replay
+  # answers a re-run from it.
   #
   # Capped at MAX_CALLS entries so a script calling in a loop cannot exhaust host memory;
   # calls past the cap are only counted.
   class Transcript
     MAX_CALLS = 1000
 
-    # request/response: the bytes of the call and of its answer; yields: [[request,
-    # answer], ...] for the block calls made while it ran.
+    # One recorded call, as read back: request/response bytes, duration in seconds, and
+    # [[request, answer], ...] for the block calls made while it ran (nil for none).
     Entry = Struct.new(:request, :response, :duration, :yields)
 
-    attr_reader :entries, :dropped
+    attr_reader :dropped
 
     def initialize(limit = MAX_CALLS)
-      @entries = []
+      @requests = []
+      @responses = []
+      @durations = []
+      @yields = nil
       @dropped = 0
       @limit = limit
     end
 
-    # A new entry for a call that starts now, or nil when the transcript is full.
+    # The number of a new entry for a call that starts now, or nil when the list is full.
     def open(request)
-      if @entries.size >= @limit
+      if @requests.size >= @limit
         @dropped += 1
         return nil
       end
-      entry = Entry.new(request, nil, nil, nil)
-      @entries << entry
-      entry
+      @requests << request
+      @requests.size - 1
     end
 
-    def close(entry, response, duration)
-      return unless entry
+    def close(index, response, duration)
+      return unless index
 
-      entry.response = response
-      entry.duration = duration
+      @responses[index] = response
+      @durations[index] = duration
     end
 
-    def record_yield(entry, request, answer)
-      (entry.yields ||= []) << [request, answer].freeze if entry
+    def record_yield(index, request, answer)
+      ((@yields ||= {})[index] ||= []) << [request, answer].freeze if index
     end
 
-    def size = @entries.size + @dropped
+    # The recorded calls as Entries.
+    def entries
+      @requests.each_index.map do |i|
+        Entry.new(@requests[i], @responses[i], @durations[i], @yields && @yields[i]).freeze
+      end
+    end
+
+    def size = @requests.size + @dropped
   end
 end
