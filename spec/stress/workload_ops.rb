@@ -22,6 +22,7 @@ module Stress
                   .bind(:M, ->(list, &blk) { list.map(&blk) })
                   .bind(:F, ->(key) { {}.fetch(key) })
                   .bind(:Sleep, ->(seconds) { sleep(seconds) && :slept })
+      s.define(:Ctx).slot(:Who)
     end
   end
 
@@ -44,13 +45,25 @@ module Stress
         expect_error(short, "puts 'before'; loop {}", Kobako::TimeoutError, "timeout")
         check(short.stdout == "before\n", "stdout before a timeout was #{short.stdout.inspect}")
       else
-        expect_value(sandbox, "[#{i}, #{j}].sum", i + j)
+        expect_slot(sandbox, i, j)
       end
     else
       expect_error(sandbox, "'x' * (8 << 20)", Kobako::MemoryLimitError, "memory_limit")
       check(sandbox.usage.memory_peak <= (4 << 20), "memory_peak #{sandbox.usage.memory_peak} over the limit")
     end
     check(sandbox.usage.wall_time.positive?, "usage of #{i}/#{j} has no wall time")
+  end
+
+  # A slot filled per invocation (each thread its own object), read through execute, and
+  # every tenth one replayed: the shared Sandbox must never mix fillings up.
+  def expect_slot(sandbox, i, j)
+    who = -> { i * 1000 }
+    execution = sandbox.execute("Ctx::Who.call + #{j}", bindings: { "Ctx::Who" => who })
+    check(execution.ok? && execution.value == (i * 1000) + j, "slot of #{i}/#{j} gave #{execution.inspect}")
+    check(execution.calls.size == 1 && execution.calls.first.result == i * 1000, "transcript of #{i}/#{j} is wrong")
+    return unless (j / 10).even?
+
+    check(sandbox.replay(execution) == execution, "replay of #{i}/#{j} differs")
   end
 
   def check(ok, message)
