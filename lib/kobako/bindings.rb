@@ -40,11 +40,15 @@ module Kobako
       new(fills.freeze, frame && frame_of(frame))
     end
 
+    # MessagePack array headers for up to 15 entries.
+    FIXARRAY = Array.new(16) { |n| [0x90 | n].pack("C").freeze }.freeze
+
     # The slots frame, [[index, [method, ...]], ...], from entries already encoded.
     def self.frame_of(entries)
       count = entries.size
-      header = count < 16 ? [0x90 | count].pack("C") : [0xdc, count].pack("Cn")
-      (header + entries.join).freeze
+      return FIXARRAY[1] + entries[0] if count == 1
+
+      (count < 16 ? FIXARRAY[count] : [0xdc, count].pack("Cn")) + entries.join
     end
 
     def self.slot_path(services, key)

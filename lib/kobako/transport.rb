@@ -20,7 +20,10 @@ module Kobako
     # eval input: [preamble (services), source, snippets], plus this invocation's slot
     # fillings when it has any.
     def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST, slots: nil)
-      return frames(preamble, source, snippets, slots) if slots
+      if slots
+        return [preamble.bytesize, preamble, source.bytesize, source, snippets.bytesize, snippets, slots.bytesize,
+                slots].pack("Na*Na*Na*Na*")
+      end
 
       [preamble.bytesize, preamble, source.bytesize, source, snippets.bytesize, snippets].pack("Na*Na*Na*")
     end

@@ -31,7 +31,7 @@ extern "C" {
         snippets_len: usize,
         w: *mut Writer,
     ) -> bool;
-    fn kobako_apply_slots(mrb: *mut MrbState, frame: *const u8, len: usize, w: *mut Writer) -> bool;
+    fn kobako_defer_slots(frame: *const u8, len: usize);
     fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, w: *mut Writer);
     fn kobako_run(mrb: *mut MrbState, envelope: *const u8, envelope_len: usize, w: *mut Writer);
     fn kobako_write_value_nil(w: *mut Writer);
@@ -238,16 +238,22 @@ fn frame_names(what: &str) -> &'static str {
     }
 }
 
-/// Prepares, then gives this invocation's slot fillings (an optional frame, never part
-/// of a prepared image) to the Service proxies.
+/// Prepares, then hands this invocation's slot fillings (an optional frame, never part
+/// of a prepared image) to the Service proxies, which read it when a slot is first used.
+/// The frame lives in the caller's input buffer: `finished` forgets it.
 fn ready(mrb: *mut MrbState, out: *mut Writer, preamble: &[u8], snippets: &[u8], slots: Option<&[u8]>) -> bool {
     if !ensure_prepared(mrb, out, preamble, snippets) {
         return false;
     }
-    match slots {
-        Some(frame) if frame != EMPTY_LIST => unsafe { kobako_apply_slots(mrb, frame.as_ptr(), frame.len(), out) },
-        _ => true,
+    if let Some(frame) = slots.filter(|f| *f != EMPTY_LIST) {
+        unsafe { kobako_defer_slots(frame.as_ptr(), frame.len()) };
     }
+    true
+}
+
+/// The script's run is over: the input buffer the slots frame points into goes away.
+fn finished() {
+    unsafe { kobako_defer_slots(std::ptr::null(), 0) };
 }
 
 /// Prepares the interpreter from stdin frames [preamble, snippets] (Service constants,
@@ -287,6 +293,7 @@ pub extern "C" fn eval() {
         apply_seed(mrb);
         unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), out) };
     }
+    finished();
     enforce_payload_cap(out);
 }
 
@@ -316,6 +323,7 @@ fn run_with(out: *mut Writer, envelope: *const u8, envelope_len: usize) {
         apply_seed(mrb);
         unsafe { kobako_run(mrb, envelope, envelope_len, out) };
     }
+    finished();
 }
 
 /// Why the last bytecode `kobako_rite_verify` refused was refused (C reads it as a C string).

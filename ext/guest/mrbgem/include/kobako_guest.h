@@ -86,7 +86,10 @@ const char *kobako_rite_verify(const uint8_t *bin, size_t len);
 void kobako_write_error(kobako_writer *w, const char *origin, const char *klass, const char *message);
 /* Defines the Service constants the preamble lists; raises if it is malformed. */
 void kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len);
+/* Reads this invocation's slots frame into the slot proxies (raises if malformed). */
 void kobako_fill_slots(mrb_state *mrb, const uint8_t *frame, size_t len);
+/* Keeps the slots frame to read when a slot is first used; NULL when the run ends. */
+void kobako_defer_slots(const uint8_t *frame, size_t len);
 
 /* Set-up of each part of the gem (gem.c). */
 void kobako_output_init(mrb_state *mrb, struct RClass *kobako);

@@ -119,31 +119,6 @@ kobako_install(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len, kob
   return TRUE;
 }
 
-struct slots {
-  const uint8_t *ptr;
-  size_t len;
-};
-
-static mrb_value
-fill_slots(mrb_state *mrb, void *data)
-{
-  struct slots *s = data;
-  kobako_fill_slots(mrb, s->ptr, s->len);
-  return mrb_nil_value();
-}
-
-mrb_bool
-kobako_apply_slots(mrb_state *mrb, const uint8_t *frame, size_t len, kobako_writer *w)
-{
-  struct slots s = { frame, len };
-  mrb_bool failed = FALSE;
-  int ai = mrb_gc_arena_save(mrb);
-  mrb_value exc = mrb_protect_error(mrb, fill_slots, &s, &failed);
-  if (failed) kobako_write_exception(mrb, exc, NULL, w);
-  mrb_gc_arena_restore(mrb, ai);
-  return !failed;
-}
-
 mrb_bool
 kobako_replay(mrb_state *mrb, const uint8_t *snippets, size_t snippets_len, kobako_writer *w)
 {

@@ -67,13 +67,29 @@ kobako_service_path(mrb_state *mrb, uint32_t index)
   return mrb_str_new_lit(mrb, "(unknown Service)");
 }
 
+/* This invocation's slots frame (see kobako_fill_slots), read the first time the methods
+ * of a slot are asked for: most scripts never touch a slot, and reading it allocates.
+ * Points into the input buffer, which outlives the script's run; cleared when it ends. */
+static const uint8_t *pending_slots;
+static size_t pending_slots_len;
+
+void
+kobako_defer_slots(const uint8_t *frame, size_t len)
+{
+  pending_slots = frame;
+  pending_slots_len = len;
+}
+
 mrb_value
 kobako_service_methods(mrb_state *mrb, uint32_t index)
 {
-  if (mrb_array_p(service_methods) && index < (uint32_t)RARRAY_LEN(service_methods)) {
-    return RARRAY_PTR(service_methods)[index];
+  if (!mrb_array_p(service_methods) || index >= (uint32_t)RARRAY_LEN(service_methods)) return mrb_nil_value();
+  if (pending_slots && mrb_nil_p(RARRAY_PTR(service_methods)[index])) {
+    const uint8_t *frame = pending_slots;
+    pending_slots = NULL;
+    kobako_fill_slots(mrb, frame, pending_slots_len);
   }
-  return mrb_nil_value();
+  return RARRAY_PTR(service_methods)[index];
 }
 
 /* --- installing the preamble ------------------------------------------------------- */
@@ -193,7 +209,7 @@ kobako_install_services(mrb_state *mrb, const uint8_t *preamble, size_t len)
 
 /* This invocation's slot fillings: [[index, methods], ...], each giving the declared
  * methods of the object filling slot `index` (a Service installed with nil methods).
- * Applied after preparing, so it never changes a prepared image. Raises on a malformed
+ * Read after preparing, so it never changes a prepared image. Raises on a malformed
  * frame. */
 void
 kobako_fill_slots(mrb_state *mrb, const uint8_t *frame, size_t len)
