@@ -36,24 +36,28 @@ module Kobako
       required = shape.required
       optional = shape.optional
       rest = shape.rest
-      key_names = shape.key_names
-      keyrest = shape.keyrest
       takes_keywords = shape.takes_keywords
-      call = -> { "#{label}.#{method.name}" }
 
       given = args.size
       given += 1 if !kwargs.empty? && !takes_keywords # keywords become a trailing Hash
       if given < required || (!rest && given > required + optional)
         expected = rest ? "#{required}+" : (optional.zero? ? required.to_s : "#{required}..#{required + optional}")
-        raise Mismatch, "wrong number of arguments calling #{call.call} (given #{given}, expected #{expected})"
+        raise Mismatch, "wrong number of arguments calling #{label}.#{method.name} (given #{given}, expected #{expected})"
       end
       return unless takes_keywords
+      return if kwargs.empty? && shape.keyreq.empty? # the common call: nothing more to check
 
-      unknown = keyrest ? [] : kwargs.keys - key_names
-      raise Mismatch, "unknown keyword#{'s' if unknown.size > 1} calling #{call.call}: #{unknown.map(&:inspect).join(', ')}" unless unknown.empty?
+      unknown = shape.keyrest ? [] : kwargs.keys - shape.key_names
+      unless unknown.empty?
+        raise Mismatch, "unknown keyword#{'s' if unknown.size > 1} calling #{label}.#{method.name}: " \
+                        "#{unknown.map(&:inspect).join(', ')}"
+      end
 
       missing = shape.keyreq - kwargs.keys
-      raise Mismatch, "missing keyword#{'s' if missing.size > 1} calling #{call.call}: #{missing.map(&:inspect).join(', ')}" unless missing.empty?
+      return if missing.empty?
+
+      raise Mismatch, "missing keyword#{'s' if missing.size > 1} calling #{label}.#{method.name}: " \
+                      "#{missing.map(&:inspect).join(', ')}"
     end
 
     # The parameter list to check, or nil when Ruby would not check it either (a plain

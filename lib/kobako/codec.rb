@@ -38,6 +38,9 @@ module Kobako
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
     # With `handles`, non-representable leaves become Handles instead of errors.
     def encode(value, handles: nil)
+      case value
+      when nil, true, false, Float, Symbol, String then return Runtime.pack(value) # nothing to check or replace
+      end
       pack(prepare(value, 0, "value", handles, handles && Set.new))
     end
 
@@ -55,6 +58,8 @@ module Kobako
     # value and only when `faults` is true.
     def decode(bytes, handles: nil, faults: false)
       return tiny(bytes.getbyte(0)) if bytes.bytesize == 1 && TINY[bytes.getbyte(0)]
+      # Requests and block calls (no faults allowed): a fault anywhere is refused at once.
+      return Runtime.unpack(bytes, handles ? handles.decode_ext : NO_HANDLES_EXT) unless faults
 
       found = 0
       ext = lambda do |type, data|
@@ -64,11 +69,22 @@ module Kobako
         read_fault(data)
       end
       value = Runtime.unpack(bytes, ext)
-      if found.positive? && !(faults && found == 1 && Fault === value)
+      if found.positive? && !(found == 1 && Fault === value)
         raise MalformedPayload, "a fault can only be the whole of a response"
       end
       value
     end
+
+    # The ext reader for a payload that may hold Handles of `handles` but no fault.
+    def ext_for(handles)
+      lambda do |type, data|
+        raise MalformedPayload, "a fault can only be the whole of a response" unless type == HANDLE_EXT
+
+        resolve_handle(data, handles)
+      end
+    end
+
+    NO_HANDLES_EXT = ext_for(nil)
 
     # One-byte encodings that need no unpacker: fixints, nil, false, true, [] and {}.
     TINY = Array.new(256) { |b| b <= 0x7f || b >= 0xe0 || [0xc0, 0xc2, 0xc3, 0x90, 0x80].include?(b) }.freeze

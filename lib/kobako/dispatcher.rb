@@ -108,7 +108,7 @@ module Kobako
       parts = Codec.decode(bytes, handles: @handles)
       # Module#=== rather than #is_a?: a resolved Handle may be a BasicObject.
       unless Array === parts && parts.size == 5 && String === parts[1] && Array === parts[2] &&
-             Hash === parts[3] && Integer === parts[4] && parts[3].keys.all?(Symbol)
+             Hash === parts[3] && Integer === parts[4] && (parts[3].empty? || parts[3].keys.all?(Symbol))
         return fail_call("the sandbox sent a malformed Service request")
       end
 

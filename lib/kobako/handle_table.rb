@@ -27,6 +27,9 @@ module Kobako
 
     def size = @objects.size
 
+    # The Codec's ext reader for payloads whose Handles resolve through this table.
+    def decode_ext = (@decode_ext ||= Codec.ext_for(self))
+
     # The id of `object`, issuing one (after checking its class is exposed) if needed.
     # `where` names the value's place for the host author's error message.
     def id_for(object, where = "value")
