@@ -49,6 +49,15 @@ RSpec.describe Kobako::Sandbox, "long scripts" do
     }
   end
 
+  it "reads long heredocs (squiggly and interpolated) as CRuby does, within the default memory_limit" do
+    rows = (1..2650).map { |i| "  #{i},name#{i},#{i * 3.5}" }.join("\n")
+    interpolated = (1..400).map { |i| "  row \#{#{i} * 2} of \#{n}" }.join("\n")
+    code = "n = 400\ncsv = <<~CSV\n#{rows}\nCSV\nlines = <<~TEXT\n#{interpolated}\nTEXT\n" \
+           "[csv.bytesize, csv.lines.size, csv.lines.first, csv.lines.last, lines.lines.size, lines.lines[199]]"
+    expect(code.bytesize).to be > 80_000
+    expect(described_class.new.eval(code)).to eq(cruby(code))
+  end
+
   it "compiles and runs a 100 KB script" do
     line = "x = [1, 2, 3].map { |v| v * 2 }.sum + 1\n"
     code = line * ((100 << 10) / line.bytesize)

@@ -6,8 +6,8 @@
 #   instructions it emitted and answers from them; a position it does not remember (or
 #   one that does not decode to end exactly where asked) still takes the full scan, so
 #   the answer is always the one the scan gives (the bytecode is byte-identical);
-# - the parser appended each statement by walking the statement list to its end. It now
-#   remembers the last cell of the list it appended a statement to.
+# - the parser appended each statement, and each line of a heredoc, by walking the list
+#   to its end. It now remembers the last cell of the list it last appended to.
 KobakoMrubyPatches.add_all [
   {
     file: "mrbgems/mruby-compiler/core/codegen.c",
@@ -96,8 +96,8 @@ mrb_prev_pc(codegen_scope *s, const mrb_code *pc)
     file: "include/mruby/compile.h",
     why: "remember the last cell of the statement list being built (the fields)",
     from: "  mrb_ast_node *tree;\n",
-    to: "  mrb_ast_node *tree;\n  /* kobako: the statement list last appended to, and its last cell */\n" \
-        "  mrb_ast_node *kobako_stmts;\n  mrb_ast_node *kobako_stmts_tail;\n"
+    to: "  mrb_ast_node *tree;\n  /* kobako: lists appended to one item at a time, and their last cells */\n" \
+        "  mrb_ast_node *kobako_tails[3][2];\n"
   },
   {
     file: "mrbgems/mruby-compiler/core/parse.y",
@@ -106,25 +106,34 @@ mrb_prev_pc(codegen_scope *s, const mrb_code *pc)
     to: <<-'C'
 #define push(a,b) append_gen(p,(a),list1(b))
 
-/* kobako: push(stmts, stmt) without walking the list when it is the one last appended
- * to and its remembered last cell is still its end. */
+/* kobako: push(list, item) without walking the list when it is the one last appended to
+ * through `slot` (statements, a heredoc's parts, a heredoc's indented lines) and the
+ * remembered last cell is still its end. */
+#define KOBAKO_STMTS 0
+#define KOBAKO_HEREDOC_DOC 1
+#define KOBAKO_HEREDOC_INDENTED 2
 static node*
-kobako_push_stmt(parser_state *p, node *stmts, node *stmt)
+kobako_push(parser_state *p, int slot, node *list, node *item)
 {
-  node *cell = list1(stmt);
-  node *tail = stmts;
+  node *cell = list1(item);
+  node **remembered = p->kobako_tails[slot];
+  node *tail = list;
 
-  if (!stmts) return cell;
-  if (p->kobako_stmts == stmts && p->kobako_stmts_tail && !p->kobako_stmts_tail->cdr) {
-    tail = p->kobako_stmts_tail;
+  if (!list) {
+    remembered[0] = cell;
+    remembered[1] = cell;
+    return cell;
+  }
+  if (remembered[0] == list && remembered[1] && !remembered[1]->cdr) {
+    tail = remembered[1];
   }
   else {
     while (tail->cdr) tail = tail->cdr;
   }
   tail->cdr = cell;
-  p->kobako_stmts = stmts;
-  p->kobako_stmts_tail = cell;
-  return stmts;
+  remembered[0] = list;
+  remembered[1] = cell;
+  return list;
 }
     C
   },
@@ -133,6 +142,18 @@ kobako_push_stmt(parser_state *p, node *stmts, node *stmt)
     why: "statements (top level and bodies) are appended at the remembered last cell",
     count: 2,
     from: "$$ = push($1, newline_node($3));",
-    to: "$$ = kobako_push_stmt(p, $1, newline_node($3));"
+    to: "$$ = kobako_push(p, KOBAKO_STMTS, $1, newline_node($3));"
+  },
+  {
+    file: "mrbgems/mruby-compiler/core/parse.y",
+    why: "a heredoc's parts are appended at the remembered last cell",
+    from: "                      info->doc = push(info->doc, $1);\n",
+    to: "                      info->doc = kobako_push(p, KOBAKO_HEREDOC_DOC, info->doc, $1);\n"
+  },
+  {
+    file: "mrbgems/mruby-compiler/core/parse.y",
+    why: "a heredoc's indented lines are appended at the remembered last cell",
+    from: "  hinfo->indented = push(hinfo->indented, cons(pair, cons(escaped, nspaces)));\n",
+    to: "  hinfo->indented = kobako_push(p, KOBAKO_HEREDOC_INDENTED, hinfo->indented, cons(pair, cons(escaped, nspaces)));\n"
   }
 ]
