@@ -50,7 +50,7 @@ RSpec.describe Kobako::Sandbox, "long scripts" do
   end
 
   it "reads long heredocs (squiggly and interpolated) as CRuby does, within the default memory_limit" do
-    rows = (1..2650).map { |i| "  #{i},name#{i},#{i * 3.5}" }.join("\n")
+    rows = (1..2650).map { |i| "  #{i},name#{i},#{i * 3.5},2024-01-#{(i % 28) + 1}" }.join("\n")
     interpolated = (1..400).map { |i| "  row \#{#{i} * 2} of \#{n}" }.join("\n")
     code = "n = 400\ncsv = <<~CSV\n#{rows}\nCSV\nlines = <<~TEXT\n#{interpolated}\nTEXT\n" \
            "[csv.bytesize, csv.lines.size, csv.lines.first, csv.lines.last, lines.lines.size, lines.lines[199]]"
