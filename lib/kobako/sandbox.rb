@@ -43,25 +43,22 @@ module Kobako
       @max_service_calls = Options.count(:max_service_calls, max_service_calls)
       @clock = Clock.option(clock)
       @seed = Clock.seed(seed)
-      @wasm_path = Options.wasm_path(wasm_path || DEFAULT_WASM_PATH)
+      @wasm_path = wasm_path.nil? ? DEFAULT_WASM_PATH : Options.wasm_path(wasm_path)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release,
                              @fuel)
-      @exposures = Exposures.new
-      path = @wasm_path
-      @services = Services.new(@exposures, -> { GuestConstants.for(path) })
-      @errors = ServiceErrors.new(@service_errors, @exposures)
-      @snippets = Snippets.new
-      # Fiber => Latest. (Not an ObjectSpace::WeakMap: on Ruby 3.1 its lookups miss after
-      # GC.compact.) Entries of finished Fibers are dropped as new ones arrive.
-      @latest = {}.compare_by_identity
-      @latest_lock = Mutex.new
+      @parts = nil # the set-up objects, made on first use (Parts)
+      # Fiber => Latest, made by the first invocation. (Not an ObjectSpace::WeakMap: on Ruby
+      # 3.1 its lookups miss after GC.compact.) Entries of finished Fibers are dropped as
+      # new ones arrive.
+      @latest = nil
+      @latest_lock = nil
     end
 
     # The Service namespace `name` (a constant in the guest; "Billing::Tax" for a nested
     # one), created on first use (contract S-1). Bind members with Namespace#bind, or
     # reserve them with Namespace#slot, before the first invocation.
     def define(name)
-      @services.define(name)
+      parts.services.define(name)
     end
 
     # Binds `object` at `path` for every invocation: a top-level constant ("Orders") or a
@@ -70,7 +67,7 @@ module Kobako
     # Raises ArgumentError for a path under one of the guest's own constants (Object,
     # Kernel, String, JSON, ...), one already bound, or one that collides with another.
     def bind(path, object, methods: nil)
-      @services.bind(path, object, methods: methods)
+      parts.services.bind(path, object, methods: methods)
       self
     end
 
@@ -80,7 +77,7 @@ module Kobako
     # object's class declares (Kobako::Exposable, #expose, Struct members). A script that
     # uses a slot its invocation did not fill gets a NoServiceError. Returns the Sandbox.
     def slot(path, methods: nil)
-      @services.slot(path, methods: methods)
+      parts.services.slot(path, methods: methods)
       self
     end
 
@@ -91,7 +88,7 @@ module Kobako
     # instance_eval, ...), a class whose objects never cross (Proc, IO, Class, ...), or
     # after the first invocation.
     def expose(klass, *methods)
-      @exposures.expose(klass, methods)
+      parts.exposures.expose(klass, methods)
       self
     end
 
@@ -100,7 +97,7 @@ module Kobako
     # `preload(binary: File.binread("helpers.mrb"))` (RITE bytecode from `rake kobako:mrbc`).
     # Returns the Sandbox, so calls chain.
     def preload(code: nil, name: nil, binary: nil)
-      @snippets.add(code: code, name: name, binary: binary)
+      parts.snippets.add(code: code, name: name, binary: binary)
       self
     end
 
@@ -154,10 +151,10 @@ module Kobako
       result = invoke(handles, replay, record.kind, record.envelope, record.slots, clock, execution.code,
                       execution.target) do |dispatcher|
         if record.kind == :eval
-          @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: @snippets.frame,
+          @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: parts.snippets.frame,
                                                              slots: record.slots), dispatcher, clock)
         else
-          @runtime.run(Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: record.slots),
+          @runtime.run(Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: record.slots),
                        record.envelope, dispatcher, clock)
         end
       end
@@ -171,13 +168,13 @@ module Kobako
     def stderr_truncated? = latest.stderr_truncated
     def usage = latest.usage
 
-    def sealed? = @services.sealed?
+    def sealed? = parts.services.sealed?
 
     # The number of preloaded snippets.
-    def snippet_count = @snippets.size
+    def snippet_count = parts.snippets.size
 
     # The paths of the slots (Services each invocation fills), in declaration order.
-    def slots = @services.slots
+    def slots = parts.services.slots
 
     def inspect
       "#<Kobako::Sandbox timeout=#{timeout.inspect} memory_limit=#{memory_limit.inspect} " \
@@ -236,11 +233,11 @@ module Kobako
 
     # The first invocation freezes Services and snippets (contract A-5).
     def seal!
-      @services.seal!
-      @snippets.seal!
+      parts.services.seal!
+      parts.snippets.seal!
     end
 
-    def preamble = @services.preamble
+    def preamble = parts.services.preamble
 
     def perform_eval(code, given)
       source = begin
@@ -249,11 +246,11 @@ module Kobako
         return refused_before_running(e)
       end
       seal!
-      bindings = Bindings.for(@services, given)
+      bindings = Bindings.for(parts.services, given)
       source = source.dup.freeze unless source.frozen?
-      input = Transport.eval_input(source, preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
+      input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame)
       clock = invocation_clock
-      invoke(HandleTable.new(@exposures), bindings, :eval, nil, bindings.frame, clock, source, nil) do |dispatcher|
+      invoke(HandleTable.new(parts.exposures), bindings, :eval, nil, bindings.frame, clock, source, nil) do |dispatcher|
         @runtime.eval(input, dispatcher, clock)
       end
     end
@@ -261,14 +258,14 @@ module Kobako
     def perform_run(target, args, kwargs, given)
       name = Sandbox.entrypoint_name(target)
       seal!
-      bindings = Bindings.for(@services, given)
-      handles = HandleTable.new(@exposures)
+      bindings = Bindings.for(parts.services, given)
+      handles = HandleTable.new(parts.exposures)
       envelope = begin
         Codec.encode([name, args, kwargs], handles: handles)
       rescue Exposures::NotExposed => e
         raise Exposures::NotExposed.new("run(:#{name}): #{Sandbox.argument_place(e.host_detail)}", e.host_detail)
       end
-      input = Transport.run_input(preamble: preamble, snippets: @snippets.frame, slots: bindings.frame)
+      input = Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame)
       clock = invocation_clock
       invoke(handles, bindings, :run, envelope, bindings.frame, clock, nil, name) do |dispatcher|
         @runtime.run(input, envelope, dispatcher, clock)
@@ -283,7 +280,7 @@ module Kobako
       dispatcher = if with.is_a?(Replay)
                      with
                    else
-                     Dispatcher.new(@services, handles, @errors, bindings: with, max_calls: @max_service_calls)
+                     Dispatcher.new(parts.services, handles, parts.errors, bindings: with, max_calls: @max_service_calls)
                    end
       snapshot = Deadline.during(@timeout) { yield dispatcher }
       seen = remember(snapshot)
@@ -315,7 +312,25 @@ module Kobako
     def invocation_clock = Clock.for_invocation(@clock, @seed)
 
     def latest
-      @latest_lock.synchronize { @latest[Fiber.current] } || NOTHING_YET
+      lock = @latest_lock or return NOTHING_YET
+      lock.synchronize { @latest[Fiber.current] } || NOTHING_YET
+    end
+
+    # What a Sandbox needs once it is set up or runs, made on first use so that building
+    # one stays cheap: its exposures, Service catalogue, error policy and snippets.
+    Parts = Struct.new(:exposures, :services, :errors, :snippets)
+    # Guards making the Parts and the latest-output map (rare, so one lock for all Sandboxes).
+    SETUP_LOCK = Mutex.new
+
+    def parts
+      @parts || SETUP_LOCK.synchronize do
+        @parts ||= begin
+          exposures = Exposures.new
+          path = @wasm_path
+          Parts.new(exposures, Services.new(exposures, -> { GuestConstants.for(path) }),
+                    ServiceErrors.new(@service_errors, exposures), Snippets.new).freeze
+        end
+      end
     end
 
     def remember(snapshot)
@@ -326,7 +341,11 @@ module Kobako
         snapshot.stderr_truncated?,
         Usage.new(wall_time: snapshot.wall_time, memory_peak: snapshot.memory_peak, fuel_used: snapshot.fuel_used)
       ).freeze
-      @latest_lock.synchronize do
+      lock = @latest_lock || SETUP_LOCK.synchronize do
+        @latest ||= {}.compare_by_identity
+        @latest_lock ||= Mutex.new
+      end
+      lock.synchronize do
         @latest.delete_if { |fiber, _| !fiber.alive? } if @latest.size > 16
         @latest[Fiber.current] = entry
       end

@@ -59,7 +59,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     expect($adv_canary).to be_nil, "an attack ran host code (#{$adv_canary.inspect})"
     expect(ENV.key?("KOBAKO_ADV_PWNED")).to be(false)
     expect { Process.waitpid(-1, Process::WNOHANG) }.to raise_error(Errno::ECHILD)
-    vault = sandbox.instance_variable_get(:@services).lookup("T::Svc").object
+    vault = sandbox.send(:parts).services.lookup("T::Svc").object
     expect(vault.key).to eq(AdvHosts::SECRET)
     expect(vault).not_to be_frozen
     expect(sandbox.eval("T::Fn.call(41) + 1")).to eq(42), "the Sandbox stopped working"
@@ -243,7 +243,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
   # The guest refuses undeclared names itself, but it is not the authority: a hostile guest
   # can send any request. The same attacks, sent straight to the host's Dispatcher.
   it "refuses undeclared and never-exposable names on the host even when the guest does not check" do
-    services = sandbox.instance_variable_get(:@services).tap(&:seal!)
+    services = sandbox.send(:parts).services.tap(&:seal!)
     handles = Kobako::HandleTable.new(services.exposures)
     dispatcher = Kobako::Dispatcher.new(services, handles)
     record = handles.fetch(handles.id_for(services.lookup("T::Svc").object.record))
