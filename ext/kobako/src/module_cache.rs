@@ -131,17 +131,26 @@ pub fn prepare(dir: &Path) -> Result<(), String> {
     private(dir, &meta)
 }
 
-/// Loads a cached artifact. `Ok(None)`: there is no entry yet.
-pub fn read(engine: &Engine, path: &Path) -> Result<Option<Module>, String> {
+/// Whether a cache entry exists at `path`, checked to be a regular file only this user can
+/// have written. `Ok(false)`: there is no entry yet.
+fn private_entry(path: &Path) -> Result<bool, String> {
     let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
     };
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", path.display()));
     }
     private(path, &meta)?;
+    Ok(true)
+}
+
+/// Loads a cached artifact. `Ok(None)`: there is no entry yet.
+pub fn read(engine: &Engine, path: &Path) -> Result<Option<Module>, String> {
+    if !private_entry(path)? {
+        return Ok(None);
+    }
     // SAFETY: the artifact is trusted because only this user can have written it (checked
     // above), and it is only ever written by `write` below from `Module::serialize`.
     // wasmtime still checks that it was produced by a compatible engine.
@@ -153,15 +162,9 @@ pub fn read(engine: &Engine, path: &Path) -> Result<Option<Module>, String> {
 /// Reads a cached file of bytes (the pre-initialised guest) under the same ownership checks.
 /// `Ok(None)`: there is no entry yet.
 pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
-    };
-    if !meta.is_file() {
-        return Err(format!("{} is not a regular file", path.display()));
+    if !private_entry(path)? {
+        return Ok(None);
     }
-    private(path, &meta)?;
     fs::read(path).map(Some).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
