@@ -4,7 +4,8 @@
 #   guest:onig    the pinned Oniguruma source (the Regexp engine), checked against its sha256
 #   guest:mruby   host mrbc + wasm32 libmruby.a (with the kobako mrbgem)
 #   guest:wasm    the Rust guest crate linked with libmruby.a -> data/kobako.wasm
-#   guest:check   the module imports only WASI p1 and env.__kobako_dispatch, exports the ABI
+#   guest:check   the module imports only WASI p1, env.__kobako_dispatch and env.__kobako_compiled,
+#                 and exports the ABI
 require "digest"
 require "etc"
 require "fileutils"

@@ -1,5 +1,6 @@
 # Reads the import and export sections of a wasm module, so the build can prove the guest
-# reaches nothing but WASI p1 and the kobako dispatch import (contract W-1). rustc links
+# reaches nothing but WASI p1, the kobako dispatch import (contract W-1) and the compile
+# cache's bytecode hand-over. rustc links
 # wasip1 cdylibs with --allow-undefined: a missing C symbol silently becomes an env import.
 module KobakoBuild
   class WasmInspector
@@ -11,9 +12,9 @@ module KobakoBuild
       "memory" => :memory, "__kobako_alloc" => :func, "__kobako_eval" => :func,
       "__kobako_run" => :func, "__kobako_take_outcome" => :func,
       "__kobako_yield_to_block" => :func, "__kobako_abi_version" => :func,
-      "__kobako_seed" => :func
+      "__kobako_seed" => :func, "__kobako_eval_compiled" => :func, "__kobako_keep_bytecode" => :func
     }.freeze
-    ALLOWED_ENV_IMPORTS = %w[__kobako_dispatch].freeze
+    ALLOWED_ENV_IMPORTS = %w[__kobako_dispatch __kobako_compiled].freeze
 
     attr_reader :imports, :exports
 

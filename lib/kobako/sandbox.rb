@@ -29,10 +29,13 @@ module Kobako
     # `clock:` and `seed:` set what the guest's Time.now and randomness see (Clock).
     # `fuel:` caps each invocation at that many wasmtime fuel units (about one per wasm
     # instruction) of the script's own work, deterministically; nil (default) meters nothing.
+    # `compile_cache:` (default true) lets a source evaluated again run from the bytecode the
+    # guest compiled for it the last time (shared by the Sandboxes of one guest module in
+    # the process); false always compiles. It is off under `fuel:`.
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
                    stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, fuel: nil, gvl: :hold,
                    service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS,
-                   clock: :frozen, seed: nil)
+                   clock: :frozen, seed: nil, compile_cache: true)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
@@ -45,7 +48,7 @@ module Kobako
       @seed = Clock.seed(seed)
       @wasm_path = wasm_path.nil? ? DEFAULT_WASM_PATH : Options.wasm_path(wasm_path)
       @runtime = Runtime.new(@wasm_path, @timeout, @memory_limit, @stdout_limit, @stderr_limit, @gvl == :release,
-                             @fuel)
+                             @fuel, Options.flag(:compile_cache, compile_cache))
       @parts = nil # the set-up objects, made on first use (Parts)
       # Fiber => Latest, made by the first invocation. (Not an ObjectSpace::WeakMap: on Ruby
       # 3.1 its lookups miss after GC.compact.) Entries of finished Fibers are dropped as
@@ -167,6 +170,11 @@ module Kobako
     def stdout_truncated? = latest.stdout_truncated
     def stderr_truncated? = latest.stderr_truncated
     def usage = latest.usage
+
+    # The compile cache this Sandbox uses (see #initialize's `compile_cache:`), as
+    # `{enabled:, entries:, bytes:, hits:, stored:}`; the counts cover every Sandbox of the
+    # same guest module in this process.
+    def compile_cache_stats = @runtime.compile_cache_stats
 
     def sealed? = parts.services.sealed?
 
@@ -395,6 +403,12 @@ module Kobako
         return value if value.is_a?(Integer) && value.positive?
 
         raise ArgumentError, "#{name} must be nil or a positive Integer, got #{value.inspect}"
+      end
+
+      def flag(name, value)
+        return value if [true, false].include?(value)
+
+        raise ArgumentError, "#{name} must be true or false, got #{value.inspect}"
       end
 
       def wasm_path(value)

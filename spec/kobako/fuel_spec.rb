@@ -40,7 +40,7 @@ RSpec.describe Kobako::Sandbox, "fuel" do
 
     it "is checked by the Runtime too" do
       path = described_class::DEFAULT_WASM_PATH
-      expect { Kobako::Runtime.new(path, nil, nil, nil, nil, false, 0) }.to raise_error(ArgumentError, /fuel/)
+      expect { Kobako::Runtime.new(path, nil, nil, nil, nil, false, 0, true) }.to raise_error(ArgumentError, /fuel/)
     end
   end
 

@@ -8,7 +8,7 @@ RSpec.describe KobakoBuild::WasmInspector do
     inspector = described_class.new(File.binread(Kobako::Sandbox::DEFAULT_WASM_PATH))
     expect(inspector.check_abi!).to be(true)
     expect(inspector.imports.map(&:module_name).uniq - ["env"]).to eq(["wasi_snapshot_preview1"])
-    expect(inspector.imports.select { |i| i.module_name == "env" }.map(&:name) - ["__kobako_dispatch"]).to be_empty
+    expect(inspector.imports.select { |i| i.module_name == "env" }.map(&:name) - %w[__kobako_dispatch __kobako_compiled]).to be_empty
   end
 
   it "accepts the dispatch import" do

@@ -116,6 +116,19 @@ RSpec.describe "A hostile guest module" do
     end
   end
 
+  it "cannot put bytecode into the compile cache: unasked, outside its memory, or unverifiable" do
+    # Every eval hands over bytes outside memory, 64 bytes of zeros and its own outcome
+    # (none of it RITE bytecode); the host asks on the second eval of a source.
+    code = [[65_530, 100], [0, 64], [HostileGuest::OUTCOME_AT, 2]].map do |ptr, len|
+      HostileGuest.i32_const(ptr) + HostileGuest.i32_const(len) + HostileGuest.call(0)
+    end.join.b
+    sandbox = sandbox_for(imports: ["__kobako_compiled"], eval_code: code)
+    stored = sandbox.compile_cache_stats[:stored]
+    4.times { expect(sandbox.eval("1 + 1")).to be_nil }
+    expect(sandbox.compile_cache_stats).to include(stored: stored)
+    expect(Kobako::Sandbox.new.eval("1 + 1")).to eq(2)
+  end
+
   it "is refused at load when it speaks another ABI version" do
     other = Kobako::Runtime::ABI_VERSION + 1
     expect { sandbox_for(abi_version: other) }

@@ -16,6 +16,7 @@ module HostileGuest
     "fd_write" => ["wasi_snapshot_preview1", :i32x4_i32],
     "proc_exit" => ["wasi_snapshot_preview1", :i32_void],
     "__kobako_dispatch" => ["env", :i32x2_i64],
+    "__kobako_compiled" => ["env", :i32x2_void],
     "socket_open" => ["evil_host", :i32_i32]
   }.freeze
 
@@ -23,7 +24,8 @@ module HostileGuest
 
   # outcome:      bytes placed in memory and returned by __kobako_take_outcome
   # take_outcome: override the packed (ptr << 32 | len) result
-  # eval_code:    instruction bytes for __kobako_eval (imports are callable as 0, 1, ...)
+  # eval_code:    instruction bytes for __kobako_eval and __kobako_eval_compiled (imports
+  #               are callable as 0, 1, ...)
   def build(outcome: "\x00\xc0".b, take_outcome: nil, abi_version: Kobako::Runtime::ABI_VERSION, eval_code: "".b, imports: [])
     outcome = outcome.b
     packed = take_outcome || ((OUTCOME_AT << 32) | outcome.bytesize)
@@ -38,7 +40,9 @@ module HostileGuest
       ["__kobako_yield_to_block", :i32x2_i64, i64_const(0)],
       ["__kobako_abi_version", :ret_i32, i32_const(abi_version)],
       ["__kobako_init", :ret_i32, i32_const(1)],
-      ["__kobako_seed", :i64_void, "".b]
+      ["__kobako_seed", :i64_void, "".b],
+      ["__kobako_eval_compiled", :void, eval_code.b],
+      ["__kobako_keep_bytecode", :void, "".b]
     ]
 
     types = vec(TYPES.values.map { |params, results| "\x60".b + vec(params.map(&:chr)) + vec(results.map(&:chr)) })

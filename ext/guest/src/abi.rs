@@ -12,7 +12,7 @@ use crate::msgpack::{Writer, MAX_PAYLOAD};
 use crate::reader::{Reader, Token};
 
 /// Bumped whenever the host/guest wire changes; the host refuses a mismatch at load.
-const ABI_VERSION: i32 = 4;
+const ABI_VERSION: i32 = 5;
 
 #[repr(C)]
 struct MrbState {
@@ -32,7 +32,8 @@ extern "C" {
         w: *mut Writer,
     ) -> bool;
     fn kobako_defer_slots(frame: *const u8, len: usize);
-    fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, w: *mut Writer);
+    fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, keep: bool, w: *mut Writer);
+    fn kobako_eval_compiled(mrb: *mut MrbState, bin: *const u8, len: usize, w: *mut Writer);
     fn kobako_run(mrb: *mut MrbState, envelope: *const u8, envelope_len: usize, w: *mut Writer);
     fn kobako_write_value_nil(w: *mut Writer);
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
@@ -45,6 +46,10 @@ extern "C" {
     /// The host's Service dispatcher (contract W-1): request in, packed response out.
     #[link_name = "__kobako_dispatch"]
     fn host_dispatch(req_ptr: i32, req_len: i32) -> i64;
+    /// The host's compile cache: copies the bytecode the guest just compiled for the
+    /// script of this invocation (asked for with `__kobako_keep_bytecode`).
+    #[link_name = "__kobako_compiled"]
+    fn host_compiled(ptr: i32, len: i32);
 }
 
 /// A global the single guest thread owns. Exports re-enter each other (a Service call
@@ -68,6 +73,8 @@ static PREPARED: Global<Option<u128>> = Global(UnsafeCell::new(None));
 /// The seed the host gave this invocation (`__kobako_seed`), applied once the interpreter
 /// is prepared, right before the script runs.
 static SEED: Global<Option<u64>> = Global(UnsafeCell::new(None));
+/// The host asked for this invocation's compiled script (`__kobako_keep_bytecode`).
+static KEEP: Global<bool> = Global(UnsafeCell::new(false));
 /// The outcome of `__kobako_eval`, read by `__kobako_take_outcome`.
 static OUTCOME: Global<Writer> = Global(UnsafeCell::new(Writer::new()));
 /// Scratch buffer for requests to the host and block results (see kobako_guest.h).
@@ -104,7 +111,7 @@ fn warm_up(mrb: *mut MrbState) {
     let _ = std::io::stdin();
     let out = OUTCOME.ptr();
     unsafe {
-        kobako_eval(mrb, b"nil".as_ptr(), 3, c"(eval)".as_ptr(), out);
+        kobako_eval(mrb, b"nil".as_ptr(), 3, c"(eval)".as_ptr(), false, out);
         (*out).clear();
         kobako_settle(mrb);
     }
@@ -280,6 +287,28 @@ pub extern "C" fn prepare() {
 /// two optional).
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
+    eval_frames(|mrb, source, out| {
+        let keep = unsafe { std::mem::take(&mut *KEEP.ptr()) };
+        unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), keep, out) };
+    });
+}
+
+/// Asks the next `__kobako_eval` to hand its compiled script to the host before running
+/// it (the host's compile cache; see kobako_keep_bytecode).
+#[export_name = "__kobako_keep_bytecode"]
+pub extern "C" fn keep_bytecode() {
+    unsafe { *KEEP.ptr() = true };
+}
+
+/// Like `__kobako_eval`, but frame 1 is bytecode an earlier `__kobako_eval` of the same
+/// source handed to the host; it is verified again before it runs.
+#[export_name = "__kobako_eval_compiled"]
+pub extern "C" fn eval_compiled() {
+    eval_frames(|mrb, bytecode, out| unsafe { kobako_eval_compiled(mrb, bytecode.as_ptr(), bytecode.len(), out) });
+}
+
+/// Reads the eval frames, prepares, and hands the script frame to `run`.
+fn eval_frames(run: impl FnOnce(*mut MrbState, &[u8], *mut Writer)) {
     let out = OUTCOME.ptr();
     unsafe { (*out).clear() };
     let Some(mrb) = interpreter() else {
@@ -287,14 +316,21 @@ pub extern "C" fn eval() {
     };
     let mut input = Vec::new();
     let Some(frames) = input_frames(out, &mut input, 2..=4, "eval") else { return };
-    let (preamble, source) = (frames[0], frames[1]);
+    let (preamble, script) = (frames[0], frames[1]);
     let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
     if ready(mrb, out, preamble, snippets, frames.get(3).copied()) {
         apply_seed(mrb);
-        unsafe { kobako_eval(mrb, source.as_ptr(), source.len(), c"(eval)".as_ptr(), out) };
+        run(mrb, script, out);
     }
     finished();
     enforce_payload_cap(out);
+}
+
+#[no_mangle]
+pub extern "C" fn kobako_keep_bytecode(ptr: *const u8, len: usize) {
+    if len > 0 && len <= MAX_PAYLOAD {
+        unsafe { host_compiled(ptr as i32, len as i32) };
+    }
 }
 
 /// Calls an entrypoint: frames [preamble, snippets, slots] (slots optional) on stdin, and the run envelope

@@ -16,11 +16,13 @@ use crate::module_cache::{self, CacheOutcome};
 use crate::{preinit, wasi};
 
 /// The host/guest wire version this extension speaks (guest export `__kobako_abi_version`).
-pub const ABI_VERSION: i32 = 4;
+pub const ABI_VERSION: i32 = 5;
 
 const REQUIRED_FUNCS: &[&str] = &[
     "__kobako_alloc",
     "__kobako_eval",
+    "__kobako_eval_compiled",
+    "__kobako_keep_bytecode",
     "__kobako_run",
     "__kobako_take_outcome",
     "__kobako_yield_to_block",
@@ -38,6 +40,8 @@ pub struct GuestModule {
     /// Compiled for the fuel-metered engine: every Store of it must be given fuel.
     pub metered: bool,
     pub info: ModuleInfo,
+    /// Bytecode of scripts this module compiled for repeated sources.
+    pub compile_cache: crate::compile_cache::CompileCache,
 }
 
 /// How a module was loaded (`Kobako::Runtime#module_info`).
@@ -167,12 +171,19 @@ fn prepare(path: &str, bytes: &[u8], metered: bool) -> Result<GuestModule, LoadE
     let mut linker = Linker::new(engine);
     wasi::add_to_linker(&mut linker).map_err(|e| invalid(describe(&e)))?;
     crate::dispatch::add_to_linker(&mut linker).map_err(|e| invalid(describe(&e)))?;
+    crate::compile_cache::add_to_linker(&mut linker).map_err(|e| invalid(describe(&e)))?;
     let pre = linker
         .instantiate_pre(&module)
         .map_err(|e| invalid(format!("it needs an import kobako does not provide: {}", describe(&e))))?;
 
     let rng_seed = probe(&pre, metered).map_err(invalid)?;
-    Ok(GuestModule { pre, rng_seed, metered, info: ModuleInfo { preinitialized, cache, cache_path } })
+    Ok(GuestModule {
+        pre,
+        rng_seed,
+        metered,
+        info: ModuleInfo { preinitialized, cache, cache_path },
+        compile_cache: Default::default(),
+    })
 }
 
 /// Asks the guest which ABI it speaks and reads where its random source starts. Runs only

@@ -68,6 +68,10 @@ pub struct Invocation {
     pub fuel_budget: Option<u64>,
     /// The store holds a budget now (not the start-up allowance), so what it lost is fuel used.
     pub metering: bool,
+    /// The host asked the guest for the script's bytecode (compile_cache.rs).
+    pub keep_bytecode: bool,
+    /// The bytecode the guest handed over (`env.__kobako_compiled`).
+    pub compiled: Option<Vec<u8>>,
     deadline: Option<Instant>,
     rng: u64,
 }
@@ -106,6 +110,8 @@ impl Invocation {
             read_clock: false,
             fuel_budget: limits.fuel,
             metering: false,
+            keep_bytecode: false,
+            compiled: None,
             deadline: None,
             rng: rng_seed,
         }
@@ -157,12 +163,17 @@ pub struct Report {
     pub memory_peak: usize,
     /// Fuel the metered phase that ended the invocation used (None: not metered).
     pub fuel_used: Option<u64>,
+    /// The script's bytecode, when the entry asked for it (`Entry::Eval { keep: true }`).
+    pub compiled: Option<Vec<u8>>,
 }
 
 /// Which guest export an invocation calls.
 pub enum Entry {
-    /// `__kobako_eval()`: the script is one of the stdin frames.
-    Eval,
+    /// `__kobako_eval()`: the script is one of the stdin frames; with `keep`, the guest
+    /// hands its bytecode over first (compile_cache.rs).
+    Eval { keep: bool },
+    /// `__kobako_eval_compiled()`: as Eval, with the script's cached bytecode as the frame.
+    EvalCompiled,
     /// `__kobako_run(ptr, len)` with this run envelope written into guest memory.
     Run(Vec<u8>),
 }
@@ -237,6 +248,7 @@ pub fn invoke(
         wall_time,
         memory_peak: state.memory_cap.peak(),
         fuel_used,
+        compiled: state.compiled,
     }
 }
 
@@ -295,8 +307,18 @@ fn call_entry(
     }
 
     match entry {
-        Entry::Eval => {
+        Entry::Eval { keep } => {
+            if keep {
+                if let Ok(ask) = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_keep_bytecode") {
+                    store.data_mut().keep_bytecode = true;
+                    ask.call(&mut *store, ())?;
+                }
+            }
             let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval")?;
+            eval.call(&mut *store, ())?;
+        }
+        Entry::EvalCompiled => {
+            let eval = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_eval_compiled")?;
             eval.call(&mut *store, ())?;
         }
         Entry::Run(envelope) => {
@@ -324,7 +346,7 @@ fn prepare_apart(instance: &Instance, store: &mut Store<Invocation>, memory: Mem
     let frames = {
         let parts = kobako_guest::frames::split(&store.data().stdin).ok();
         let (preamble, snippets) = match (entry, parts.as_deref()) {
-            (Entry::Eval, Some([preamble, _source, snippets, ..])) => (*preamble, *snippets),
+            (Entry::Eval { .. } | Entry::EvalCompiled, Some([preamble, _source, snippets, ..])) => (*preamble, *snippets),
             (Entry::Run(_), Some([preamble, snippets, ..])) => (*preamble, *snippets),
             _ => return Ok(None),
         };

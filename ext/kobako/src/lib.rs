@@ -3,6 +3,7 @@
 
 mod capture;
 mod clock;
+mod compile_cache;
 mod dispatch;
 mod engine;
 mod errors;

@@ -347,6 +347,7 @@ fn capture(instrumented: &[u8], layout: &Layout) -> Result<Captured, Unsupported
     let mut linker = Linker::new(&engine);
     crate::wasi::add_to_linker(&mut linker).map_err(|e| failed("linking", e))?;
     crate::dispatch::add_to_linker(&mut linker).map_err(|e| failed("linking", e))?;
+    crate::compile_cache::add_to_linker(&mut linker).map_err(|e| failed("linking", e))?;
 
     let mut probe = Invocation::probe();
     probe.memory_cap = crate::limits::MemoryCap::new(Some(INIT_MEMORY_LIMIT));

@@ -11,6 +11,7 @@ use crate::dispatch;
 use crate::ruby_errors::{self, Kind as ErrorKind};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
+use crate::compile_cache::Plan;
 use crate::invocation::{self, Entry, Limits};
 use crate::prepared_image::PreparedImage;
 use crate::snapshot::Snapshot;
@@ -21,6 +22,9 @@ pub struct Runtime {
     limits: Limits,
     /// `gvl: :release`: guest code runs without Ruby's GVL.
     release_gvl: bool,
+    /// Repeated eval sources run from the module's compile cache (compile_cache.rs).
+    /// Off under a fuel budget, whose count must not depend on what was cached.
+    compile_cache: bool,
     image: Mutex<ImageState>,
 }
 
@@ -43,6 +47,18 @@ fn split_frames(input: &[u8]) -> Option<Vec<&[u8]>> {
     kobako_guest::frames::split(input).ok()
 }
 
+/// The eval input with its script frame (frame 1) replaced by `script`.
+fn with_script_frame(input: &[u8], script: &[u8]) -> Vec<u8> {
+    let frames = split_frames(input).unwrap_or_default();
+    let mut out = Vec::with_capacity(input.len() + script.len());
+    for (i, frame) in frames.iter().enumerate() {
+        let frame = if i == 1 { script } else { frame };
+        out.extend_from_slice(&(frame.len() as u32).to_be_bytes());
+        out.extend_from_slice(frame);
+    }
+    out
+}
+
 fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>, Error> {
     match value {
         Some(0) => Err(ruby_errors::error(ruby, ErrorKind::Argument, format!("{name} must be positive"))),
@@ -52,7 +68,8 @@ fn positive(ruby: &Ruby, name: &str, value: Option<u64>) -> Result<Option<usize>
 }
 
 impl Runtime {
-    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit, release_gvl, fuel)
+    /// Runtime.new(wasm_path, timeout, memory_limit, stdout_limit, stderr_limit, release_gvl, fuel,
+    /// compile_cache)
     #[allow(clippy::too_many_arguments)]
     fn new(
         ruby: &Ruby,
@@ -63,6 +80,7 @@ impl Runtime {
         stderr_limit: Option<u64>,
         release_gvl: bool,
         fuel: Option<u64>,
+        compile_cache: bool,
     ) -> Result<Self, Error> {
         let timeout = match timeout {
             Some(t) if t.is_finite() && t > 0.0 => Some(Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)),
@@ -86,7 +104,13 @@ impl Runtime {
             };
             ruby_errors::error(ruby, kind, e.to_string())
         })?;
-        Ok(Self { module, limits, release_gvl, image: Mutex::new(ImageState::Untried { invocations: 0 }) })
+        Ok(Self {
+            module,
+            compile_cache: compile_cache && limits.fuel.is_none(),
+            limits,
+            release_gvl,
+            image: Mutex::new(ImageState::Untried { invocations: 0 }),
+        })
     }
 
     /// The prepared image for an invocation with these frames and this clock, capturing
@@ -121,6 +145,19 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// The module's compile cache: `{enabled:, entries:, bytes:, hits:, stored:}` (counts
+    /// for every Sandbox of this guest module in the process).
+    fn compile_cache_stats(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
+        let stats = rb_self.module.compile_cache.stats();
+        let hash = ruby.hash_new();
+        hash.aset(ruby.to_symbol("enabled"), rb_self.compile_cache)?;
+        hash.aset(ruby.to_symbol("entries"), stats.entries)?;
+        hash.aset(ruby.to_symbol("bytes"), stats.bytes)?;
+        hash.aset(ruby.to_symbol("hits"), stats.hits)?;
+        hash.aset(ruby.to_symbol("stored"), stats.stored)?;
+        Ok(hash)
     }
 
     fn image_status(&self) -> (String, Option<String>, usize) {
@@ -158,20 +195,33 @@ impl Runtime {
         let clock = InvocationClock::from_ruby(ruby, clock)?;
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
-        let image = match split_frames(&input).as_deref() {
-            Some([preamble, _source, snippets, ..]) => rb_self.image_for(preamble, snippets, clock.as_ref()),
-            _ => None,
+        let (image, source, plan) = match split_frames(&input).as_deref() {
+            Some([preamble, source, snippets, ..]) => {
+                let plan = if rb_self.compile_cache { rb_self.module.compile_cache.plan(source) } else { Plan::Compile };
+                // The source is kept only when its bytecode is to be stored under it.
+                let kept = matches!(plan, Plan::CompileAndKeep).then(|| source.to_vec());
+                (rb_self.image_for(preamble, snippets, clock.as_ref()), kept, plan)
+            }
+            _ => (None, None, Plan::Compile),
         };
-        let report = invocation::invoke(
+        let (input, entry) = match plan {
+            Plan::Compile => (input, Entry::Eval { keep: false }),
+            Plan::CompileAndKeep => (input, Entry::Eval { keep: true }),
+            Plan::Run(bytecode) => (with_script_frame(&input, &bytecode), Entry::EvalCompiled),
+        };
+        let mut report = invocation::invoke(
             &rb_self.module,
             image.as_deref(),
             &rb_self.limits,
             rb_self.release_gvl,
             input,
-            Entry::Eval,
+            entry,
             dispatcher,
             clock,
         );
+        if let (Some(bytecode), Some(source), Ok(_)) = (report.compiled.take(), source, &report.outcome) {
+            rb_self.module.compile_cache.store(&source, bytecode);
+        }
         Ok(Snapshot::new(report))
     }
 
@@ -203,7 +253,8 @@ impl Runtime {
 pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     let class = kobako.define_class("Runtime", ruby.class_object())?;
     class.undef_default_alloc_func();
-    class.define_singleton_method("new", function!(Runtime::new, 7))?;
+    class.define_singleton_method("new", function!(Runtime::new, 8))?;
+    class.define_method("compile_cache_stats", method!(Runtime::compile_cache_stats, 0))?;
     class.define_method("eval", method!(Runtime::eval, 3))?;
     class.define_method("run", method!(Runtime::run, 4))?;
     class.define_method("module_info", method!(Runtime::module_info, 0))?;

@@ -71,8 +71,16 @@ void kobako_free(const uint8_t *ptr, size_t len);
  * (kobako_prepare, kobako_load.h) unless it starts from an image that is already prepared,
  * then evaluates a script or calls an entrypoint. */
 mrb_state *kobako_open(void);
-/* Compiles and runs `src` under `filename` and writes the outcome (kobako_outcome.h). */
-void kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w);
+/* Compiles and runs `src` under `filename` and writes the outcome (kobako_outcome.h). With
+ * `keep`, the compiled bytecode is handed to the host (kobako_keep_bytecode) before it runs. */
+void kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, mrb_bool keep,
+                 kobako_writer *w);
+/* Runs bytecode that kobako_eval handed to the host for an earlier invocation of the same
+ * source (verified again first) and writes the outcome as kobako_eval would. */
+void kobako_eval_compiled(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w);
+/* Passes freshly compiled bytecode to the host's compile cache (env.__kobako_compiled).
+ * The host copies it during the call. */
+void kobako_keep_bytecode(const uint8_t *bin, size_t len);
 /* Calls the entrypoint the run envelope [name, args, kwargs] names and writes the outcome. */
 void kobako_run(mrb_state *mrb, const uint8_t *envelope, size_t envelope_len, kobako_writer *w);
 /* Collects all garbage, so a snapshot taken next holds only live objects. */

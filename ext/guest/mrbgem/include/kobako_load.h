@@ -7,14 +7,19 @@
 
 /* Compiles and runs `src` at top level under `filename`. Returns TRUE with the value of its
  * last expression in *result, or FALSE after writing the failure as the outcome; `context`
- * (or NULL) prefixes the message of an exception it raised. */
+ * (or NULL) prefixes the message of an exception it raised. With `keep`, the bytecode is
+ * dumped and handed to the host before anything runs. */
 mrb_bool kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *filename,
-                            const char *context, kobako_writer *w, mrb_value *result);
+                            const char *context, mrb_bool keep, kobako_writer *w, mrb_value *result);
 
 /* Verifies and runs RITE bytecode at top level. Bytecode the verifier refuses is written as
  * a Kobako::BytecodeError refusal naming `label`; otherwise as kobako_load_source. */
 mrb_bool kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label,
                               const char *context, kobako_writer *w, mrb_value *result);
+
+/* Verifies bytecode an earlier kobako_load_source kept, then runs it exactly as that call
+ * ran the code it compiled (same target class, same frame), so the outcome is the same. */
+mrb_bool kobako_load_kept(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w, mrb_value *result);
 
 /* The two halves of kobako_prepare: the Service constants, then the snippets. */
 mrb_bool kobako_install(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len, kobako_writer *w);

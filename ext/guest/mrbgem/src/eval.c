@@ -17,11 +17,23 @@ kobako_settle(mrb_state *mrb)
 }
 
 void
-kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, kobako_writer *w)
+kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, mrb_bool keep,
+            kobako_writer *w)
 {
   int ai = mrb_gc_arena_save(mrb);
   mrb_value v;
-  if (kobako_load_source(mrb, src, len, filename, NULL, w, &v)) {
+  if (kobako_load_source(mrb, src, len, filename, NULL, keep, w, &v)) {
+    kobako_write_value(mrb, v, w);
+  }
+  mrb_gc_arena_restore(mrb, ai);
+}
+
+void
+kobako_eval_compiled(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w)
+{
+  int ai = mrb_gc_arena_save(mrb);
+  mrb_value v;
+  if (kobako_load_kept(mrb, bin, len, w, &v)) {
     kobako_write_value(mrb, v, w);
   }
   mrb_gc_arena_restore(mrb, ai);

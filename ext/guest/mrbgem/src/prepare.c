@@ -70,7 +70,7 @@ replay_one(mrb_state *mrb, const struct snippet *s, kobako_writer *w)
   if (s->kind == KOBAKO_SNIPPET_SOURCE) {
     char filename[300];
     snprintf(filename, sizeof filename, "(snippet:%s)", label);
-    return kobako_load_source(mrb, (const char *)s->body, s->body_len, filename, context, w, &ignored);
+    return kobako_load_source(mrb, (const char *)s->body, s->body_len, filename, context, FALSE, w, &ignored);
   }
   if (s->kind == KOBAKO_SNIPPET_BYTECODE) {
     char what[300];

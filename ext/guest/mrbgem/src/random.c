@@ -1,10 +1,12 @@
 /* Seeding the guest's randomness for one invocation (Sandbox.new(seed:)). Without a seed
  * nothing here changes anything: Random keeps the state captured in the pre-initialised
  * image, Random.new without an argument starts from mruby's fixed state, srand without
- * one mixes in the (frozen) clock. With a seed, kobako_reseed runs right before the
+ * one mixes in the (frozen) clock (and, for a Random instance, its own state rather than
+ * its address). With a seed, kobako_reseed runs right before the
  * script: the default generator (rand, Random.rand, shuffle, sample, SecureRandom) gets a
  * state derived from the seed, and every Random.new / srand without an argument takes
  * the next state from the same seed stream, as CRuby takes fresh entropy there. */
+#include <time.h>
 #include <mruby.h>
 #include <mruby/class.h>
 #include <mruby/istruct.h>
@@ -79,13 +81,39 @@ random_initialize(mrb_state *mrb, mrb_value self)
   return result;
 }
 
-/* Random#srand */
+/* The generator state of `random` folded into one word (0 if it has none). */
+static uint64_t
+state_word(mrb_value random)
+{
+  if (!mrb_istruct_p(random)) return 0;
+  const uint32_t *words = (const uint32_t *)mrb_istruct_ptr(random);
+  uint64_t folded = 0;
+  for (int i = 0; i < STATE_WORDS; i++) folded = folded * UINT64_C(0x100000001b3) ^ words[i];
+  return folded;
+}
+
+/* Random#srand. Without an argument and without a seed, mruby mixes the address of the
+ * object's state into the new seed, so the result would depend on how the heap happens to
+ * be laid out (which differs between a compiled and a cached script, say). The state is
+ * derived instead from the generator's own state and the (frozen) clock: deterministic,
+ * and still different from what it was. */
 static mrb_value
 random_srand(mrb_state *mrb, mrb_value self)
 {
   mrb_bool fresh = mrb_get_argc(mrb) == 0;
+  uint64_t before = fresh ? state_word(self) : 0;
   mrb_value result = orig_srand(mrb, self);
-  if (seeded && fresh) fill_state(self);
+  if (fresh) {
+    if (seeded) {
+      fill_state(self);
+    }
+    else {
+      uint64_t saved = stream;
+      stream = before ^ (uint64_t)time(NULL);
+      fill_state(self);
+      stream = saved;
+    }
+  }
   return result;
 }
 
