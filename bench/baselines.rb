@@ -44,4 +44,18 @@ Bench.group("baselines") do |g|
                                                                                from: %i[mruby_eval_add eval_add]) do |mruby_us, ours_us|
     mruby_us / ours_us
   end
+
+  # Issue 16's ratios between rows of this run (the baselines above come last, so these do too).
+  g.derive(:eval_nil_vs_cruby, 'warm eval("nil") / CRuby Kernel#eval("nil")', unit: "×", target: Bench.at_most(5),
+                                                                              from: %i[eval_nil cruby_eval_nil]) do |ours, cruby|
+    ours / cruby
+  end
+  g.derive(:eval_service_vs_nil, 'eval with one Service call / eval("nil")', unit: "×", target: Bench.at_most(1.3),
+                                                                             from: %i[eval_service eval_nil]) do |one, nothing|
+    one / nothing
+  end
+  g.derive(:run_noop_over_eval, 'run(:Noop) - eval("nil")', unit: "µs", target: Bench.at_most(3),
+                                                            from: %i[run_noop_0 eval_nil]) do |run, nothing|
+    run - nothing
+  end
 end
