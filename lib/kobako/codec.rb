@@ -38,10 +38,26 @@ module Kobako
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
     # With `handles`, non-representable leaves become Handles instead of errors.
     def encode(value, handles: nil)
-      case value
-      when nil, true, false, Float, Symbol, String then return Runtime.pack(value) # nothing to check or replace
-      end
+      # Plain data (most results) packs as it is; #prepare walks again only to name what is
+      # wrong or to put Handles in, building each place's description as it goes.
+      return Runtime.pack(value) if plain?(value, 0)
+
       pack(prepare(value, 0, "value", handles, handles && Set.new))
+    end
+
+    # True when #prepare would return `value` itself: only values A-4 carries, in plain
+    # Arrays and Hashes (no subclass), less than MAX_DEPTH deep. Allocates nothing.
+    def plain?(value, depth)
+      case value
+      when Integer then value.bit_length < 64 # INT64.cover?, without comparing Bignums
+      when String, Symbol, nil, true, false, Float then true
+      when Array
+        depth < MAX_DEPTH && KERNEL_CLASS.bind_call(value).equal?(Array) && value.all? { |v| plain?(v, depth + 1) }
+      when Hash
+        depth < MAX_DEPTH && KERNEL_CLASS.bind_call(value).equal?(Hash) &&
+          value.all? { |k, v| plain?(k, depth + 1) && plain?(v, depth + 1) }
+      else false
+      end
     end
 
     # Packs a value that is already prepared (plain values, HandleRefs, Faults) as is.
@@ -58,8 +74,11 @@ module Kobako
     # value and only when `faults` is true.
     def decode(bytes, handles: nil, faults: false)
       return tiny(bytes.getbyte(0)) if bytes.bytesize == 1 && TINY[bytes.getbyte(0)]
-      # Requests and block calls (no faults allowed): a fault anywhere is refused at once.
-      return Runtime.unpack(bytes, handles ? handles.decode_ext : NO_HANDLES_EXT) unless faults
+      # Requests and block calls (no faults allowed), and responses that do not start with
+      # an ext (so are not a fault as a whole): a fault anywhere is refused at once.
+      unless faults && (head = bytes.getbyte(0)) && EXT_HEAD[head]
+        return Runtime.unpack(bytes, handles ? handles.decode_ext : NO_HANDLES_EXT)
+      end
 
       found = 0
       ext = lambda do |type, data|
@@ -85,6 +104,9 @@ module Kobako
     end
 
     NO_HANDLES_EXT = ext_for(nil)
+
+    # First bytes of a MessagePack ext (fixext 1..16, ext 8/16/32).
+    EXT_HEAD = Array.new(256) { |b| (0xd4..0xd8).cover?(b) || (0xc7..0xc9).cover?(b) }.freeze
 
     # One-byte encodings that need no unpacker: fixints, nil, false, true, [] and {}.
     TINY = Array.new(256) { |b| b <= 0x7f || b >= 0xe0 || [0xc0, 0xc2, 0xc3, 0x90, 0x80].include?(b) }.freeze

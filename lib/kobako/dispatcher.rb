@@ -166,7 +166,8 @@ module Kobako
       return invoke_with_block(method, req, label, token, entry) unless req.block.zero?
 
       begin
-        value = method.call(*req.args, **req.kwargs)
+        # Without keywords the call skips building an empty keyword splat.
+        value = req.kwargs.empty? ? method.call(*req.args) : method.call(*req.args, **req.kwargs)
       rescue StandardError => e
         return service_raised(e, method, label)
       end

@@ -36,6 +36,24 @@ RSpec.describe Kobako::Sandbox, "capabilities" do
     expect(CapSavings.sandbox_exposed_methods).to eq(Set[:balance, :owner, :rate])
   end
 
+  it "follows a declared method that is redefined, made private or removed between invocations" do
+    klass = Class.new do
+      def quote(n) = n * 2
+    end
+    sandbox.bind(:Pricing, klass.new, methods: %i[quote])
+    expect(sandbox.eval("Pricing.quote(21)")).to eq(42)
+    expect(sandbox.eval("Pricing.quote(1) + Pricing.quote(2)")).to eq(6)
+    klass.class_eval { def quote(n) = n * 10 }
+    expect(sandbox.eval("Pricing.quote(21)")).to eq(210)
+    klass.class_eval { private :quote }
+    expect { sandbox.eval("Pricing.quote(21)") }
+      .to raise_error(Kobako::ServiceError, "Pricing.quote is not callable from the sandbox")
+    klass.class_eval { public :quote }
+    expect(sandbox.eval("Pricing.quote(3)")).to eq(30)
+    klass.class_eval { remove_method :quote }
+    expect { sandbox.eval("Pricing.quote(3)") }.to raise_error(Kobako::ServiceError, /undefined method 'quote' for Pricing/)
+  end
+
   it "lets a Sandbox exposure replace a class's own declaration for that Sandbox" do
     sandbox.expose(CapAccount, :owner, :to_s)
     sandbox.define(:Bank).bind(:Main, CapBank.new, methods: %i[plain open])

@@ -53,6 +53,11 @@ fn config() -> Config {
         .max_wasm_stack(MAX_WASM_STACK)
         .memory_init_cow(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // For profiling the guest with `perf` (docs/performance.md): wasmtime writes
+    // /tmp/perf-<pid>.map so perf can name the guest's functions. Code is unchanged.
+    if std::env::var_os("KOBAKO_PERF_MAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
 
