@@ -159,6 +159,20 @@ module CorePart2Cases
       'begin; raise "x"; rescue => e; $!.message; end', '"x" * 70_000 == eval(%("#{"x" * 70_000}"))',
       'eval("\"" + "y" * 100_000 + "\"").size', '[IOError, EOFError, EncodingError, ThreadError].map { |c| c.superclass.to_s }',
       'IOError.new("closed").message', 'begin; raise EOFError; rescue IOError => e; e.class.to_s; end'
+    ],
+    # Array#sort!/sort_by in C (issue 16): the same answers, CRuby's wording on failure.
+    "sorting" => [
+      '[3, 1, 2].sort', '%w[pear apple fig].sort', '[2.5, -1.0, 0.0, 1].sort', '[[2, "b"], [1, "z"], [1, "a"]].sort',
+      '[3, 1, 2].sort { |a, b| b <=> a }', 'a = [5, 3, 9]; a.sort!; a', 'x = [2, 1]; x.sort!.equal?(x)',
+      '%w[bb a ccc dd].sort_by(&:size)', '{ b: 2, a: 3, c: 1 }.sort_by { |_, v| v }.to_h', '{ b: 2, a: 1 }.sort',
+      '(1..30).map { |i| [i % 4, i] }.sort_by(&:first).map(&:last)',
+      'Array.new(2000) { |i| (i * 7919) % 2000 }.sort == (0...2000).to_a',
+      'Array.new(500) { |i| { id: i, k: (i * 31) % 50 } }.sort_by { |h| h[:k] }.group_by { |h| h[:k] % 5 }.transform_values(&:size)',
+      '[1, "a"].sort', '[nil, 1].sort', '["b", :a].sort', '[1.0, 0.0 / 0].sort', '[3, 1, 2].sort { nil }.size',
+      '[3, 1, 2].freeze.sort!', '[3, 1, 2].sort { |a, b| (a - b).to_f }', '[3, 1, 2].sort_by { |x| [x % 2, x] }',
+      'begin; [3, 1, 2].sort { raise IndexError, "no" }; rescue IndexError => e; e.message; end',
+      '[3, 1, 2].each { |x| }.sort { |a, b| break :early }', '[1, 2**70, -2**70].sort.map(&:to_s)',
+      '[1 < 2**70, 2**70 > 1.5, (1 <=> 2**70), (-2**70 <=> 0)]', '[0.5, 2**64].max.to_s', '[2**65, 3].min'
     ]
   }.freeze
 

@@ -327,4 +327,32 @@ KobakoMrubyPatches.add_all [
     from: "#include <string.h>\n#include <math.h>\n",
     to: "#include <string.h>\n#include <stdlib.h>\n#include <math.h>\n"
   },
+  {
+    file: "src/numeric.c",
+    why: "Integer/Float <=> (and <, >, ...) a Bignum: mruby answered nil, so 1 < 2**70 raised",
+    from: <<-'C',
+#endif
+#endif
+  default:
+    return -2;
+  }
+  if (x > y)
+    C
+    to: <<-'C'
+#endif
+#endif
+#ifdef MRB_USE_BIGINT
+  case MRB_TT_BIGINT:
+    if (mrb_float_p(v1) && isnan(mrb_float(v1))) return -2;
+    {
+      mrb_int r = mrb_bint_cmp(mrb, v2, v1);
+      return r == -2 ? -2 : -r;
+    }
+#endif
+  default:
+    return -2;
+  }
+  if (x > y)
+    C
+  },
 ]

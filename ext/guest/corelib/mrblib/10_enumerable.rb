@@ -3,6 +3,15 @@
 # CRuby); mruby-enum-ext's versions kept only the first value. Comparisons use <=>, so
 # Array and other Comparable keys work.
 module Enumerable
+  # The keys in order, then one stable sort of the items by key in C (src/sort.c); mruby's
+  # own sorts [key, index] pairs with a merge sort and Array#<=> written in Ruby.
+  def sort_by(&block)
+    return to_enum(:sort_by) unless block
+
+    items = to_a
+    items.__kobako_sort_by_keys(items.map(&block))
+  end
+
   def filter_map(&block)
     return to_enum(:filter_map) unless block
     result = []

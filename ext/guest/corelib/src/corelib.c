@@ -149,9 +149,12 @@ exc_set_cause(mrb_state *mrb, mrb_value self)
   return self;
 }
 
+void kobako_sort_init(mrb_state *mrb);
+
 void
 mrb_mruby_kobako_corelib_gem_init(mrb_state *mrb)
 {
+  kobako_sort_init(mrb);
   struct RClass *math = mrb_module_get(mrb, "Math");
   mrb_define_method(mrb, mrb->float_class, "next_float", flo_next_float, MRB_ARGS_NONE());
   mrb_define_method(mrb, mrb->float_class, "prev_float", flo_prev_float, MRB_ARGS_NONE());
