@@ -135,6 +135,13 @@ module Kobako
       nil
     end
 
+    # True when `method` (resolved earlier) is still what the object answers publicly for
+    # its name: not redefined, made private or removed since.
+    def still_public?(object, method)
+      current = public_method_of(object, method.name)
+      !current.nil? && current == method
+    end
+
     # The Method of any visibility, or nil.
     def method_of(object, sym)
       KERNEL_METHOD.bind_call(object, sym)

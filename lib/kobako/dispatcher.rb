@@ -69,14 +69,14 @@ module Kobako
       req = decode(request)
       return req if String === req
 
-      object, capability, label = resolve_target(req.target)
+      object, capability, label, bound = resolve_target(req.target)
       unless capability
         return fail_call(unfilled(req.target), klass: "NameError", kind: :no_service) if UNFILLED.equal?(object)
 
         return fail_call(target_unknown(req.target), klass: "NameError", kind: :no_service)
       end
 
-      method, shape = resolve(object, capability, req.name, label)
+      method, shape = resolve(object, capability, req.name, label, bound)
       if Capabilities.needs_block?(method.name) && req.block.zero?
         return fail_call("#{label}.#{method.name} is callable from the sandbox only with a block",
                          klass: "ArgumentError", kind: :argument)
@@ -119,12 +119,13 @@ module Kobako
       fail_call("the sandbox sent a malformed Service request (#{e.message})")
     end
 
-    # [object, Capability, label] for a request target; no Capability if it names nothing.
+    # [object, Capability, label, bound Entry or nil] for a request target; no Capability if
+    # it names nothing.
     def resolve_target(target)
       if String === target
         entry = @services.lookup(target)
         return [nil, nil, target] unless entry
-        return [entry.object, entry.capability, target] unless entry.slot?
+        return [entry.object, entry.capability, target, entry] unless entry.slot?
 
         object, capability = @bindings[target]
         capability ? [object, capability, target] : [UNFILLED, nil, target]
@@ -149,8 +150,10 @@ module Kobako
 
     # The Method `name` names, checked against the declaration on every call and resolved
     # once per invocation (the object's methods cannot change under a running script
-    # without a Service call, and refusals are never remembered).
-    def resolve(object, capability, name, label)
+    # without a Service call, and refusals are never remembered). On a bound Service the
+    # resolution of an earlier invocation is reused when the object still answers the same
+    # public Method for the name (a redefined, privatised or removed method resolves anew).
+    def resolve(object, capability, name, label, bound = nil)
       by_name = ((@resolved ||= {}.compare_by_identity)[object] ||= {})
       entry = by_name[name]
       if entry
@@ -158,8 +161,15 @@ module Kobako
         return entry
       end
 
+      known = bound && @services.resolved(bound, name)
+      if known && Capabilities.declared?(capability, known[0].name) && Capabilities.still_public?(object, known[0])
+        return by_name[name] = known
+      end
+
       method = Capabilities.resolve(object, capability, name, label)
-      by_name[name] = [method, Arguments.shape(method, object)].freeze
+      resolution = [method, Arguments.shape(method, object)].freeze
+      @services.remember_resolved(bound, name, resolution) if bound
+      by_name[name] = resolution
     end
 
     def invoke(method, req, label, token, entry)

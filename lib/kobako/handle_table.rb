@@ -16,16 +16,11 @@ module Kobako
 
     def initialize(exposures = Exposures.new)
       @exposures = exposures
-      @objects = []
-      @capabilities = []
-      @ids = {}.compare_by_identity
-      @kinds = {}.compare_by_identity
-      @descriptors = []
-      @by_class = {}.compare_by_identity
+      @ids = nil # the tables are made with the first Handle: most invocations issue none
       @limit = MAX_HANDLES
     end
 
-    def size = @objects.size
+    def size = @ids ? @objects.size : 0
 
     # The Codec's ext reader for payloads whose Handles resolve through this table.
     def decode_ext = (@decode_ext ||= Codec.ext_for(self))
@@ -33,7 +28,7 @@ module Kobako
     # The id of `object`, issuing one (after checking its class is exposed) if needed.
     # `where` names the value's place for the host author's error message.
     def id_for(object, where = "value")
-      @ids[object] || issue(object, where)
+      (@ids && @ids[object]) || issue(object, where)
     end
 
     # [id, kind, descriptor bytes] for `object` in a payload that has already described
@@ -46,14 +41,14 @@ module Kobako
     end
 
     def fetch(id)
-      raise UnknownHandle, "unknown Handle ##{id}" unless id.is_a?(Integer) && id.between?(1, @objects.size)
+      raise UnknownHandle, "unknown Handle ##{id}" unless id.is_a?(Integer) && id.between?(1, size)
 
       @objects[id - 1]
     end
 
     # The Capability of a Handle's object; nil if the object was never handed out.
     def capability_of(object)
-      id = @ids[object]
+      id = @ids && @ids[object]
       id && @capabilities[id - 1]
     end
 
@@ -65,12 +60,13 @@ module Kobako
 
     # The class label of the Handle numbered `id` ("Customer"), or nil.
     def class_label(id)
-      id.is_a?(Integer) && id.between?(1, @objects.size) ? @capabilities[id - 1].label : nil
+      id.is_a?(Integer) && id.between?(1, size) ? @capabilities[id - 1].label : nil
     end
 
     private
 
     def issue(object, where)
+      tables! unless @ids
       capability = capability_of_class(object, where)
       if @objects.size >= @limit
         raise HandleExhaustedError.new("the invocation created more than #{@limit} Handles",
@@ -83,6 +79,15 @@ module Kobako
         @descriptors.size - 1
       end
       @ids[object] = @objects.size
+    end
+
+    def tables!
+      @objects = []
+      @capabilities = []
+      @ids = {}.compare_by_identity
+      @kinds = {}.compare_by_identity
+      @descriptors = []
+      @by_class = {}.compare_by_identity
     end
 
     # The Capability for the object's class, worked out once per class per invocation

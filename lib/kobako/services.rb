@@ -28,6 +28,9 @@ module Kobako
       @sealed = false
       @lock = Mutex.new
       @fill_cache = nil # made on the first filling that needs it
+      # bound Entry => { name => [Method, Arguments::Shape] } (#resolved), by identity (an
+      # Entry's hash would hash the bound object, which may be a BasicObject).
+      @resolved = {}.compare_by_identity.freeze
     end
 
     def sealed? = @sealed
@@ -133,6 +136,23 @@ module Kobako
 
     # The Entry bound or reserved at `path`, or nil (before the seal, without its index).
     def lookup(path) = (@by_path || @entries)[path]
+
+    # What an earlier invocation resolved `name` to on the bound Service `entry` (a Dispatcher
+    # checks it is still the object's public method before using it), or nil. Kept across
+    # invocations so a Service's first call in each does not look its method up and read
+    # its parameters again. Slots and Handles are not kept: their objects change.
+    def resolved(entry, name) = (by_name = @resolved[entry]) && by_name[name]
+
+    # Remembers a resolution for #resolved. Copy-on-write: readers never take the lock.
+    def remember_resolved(entry, name, resolution)
+      @lock.synchronize do
+        by_name = (@resolved[entry] || {}).merge(name => resolution).freeze
+        copy = {}.compare_by_identity
+        copy.update(@resolved)
+        copy[entry] = by_name
+        @resolved = copy.freeze
+      end
+    end
 
     # The paths of the slots, in declaration order.
     def slots = @slots || @entries.each_value.select(&:slot?).map(&:path)
