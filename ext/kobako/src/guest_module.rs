@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, Store, Val};
 
@@ -56,7 +56,13 @@ struct Cached {
     len: u64,
     modified: Option<SystemTime>,
     module: Arc<GuestModule>,
+    /// When the file was last found unchanged: within RECHECK of it, Sandbox.new trusts the
+    /// loaded module without a stat (the stat was most of Runtime.new).
+    checked: Instant,
 }
+
+/// How long a loaded module is trusted before its file is looked at again.
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// Modules already loaded in this process, by the path they were asked for and whether
 /// they were compiled for the fuel-metered engine.
@@ -67,7 +73,16 @@ static LOADED: OnceLock<Mutex<HashMap<(String, bool), Cached>>> = OnceLock::new(
 pub const SETUP_FUEL: u64 = 4_000_000_000;
 
 /// The guest at `path`, compiled for the plain engine or (`metered`) the fuel-metered one.
+/// A module loaded (or found unchanged) less than RECHECK ago is returned without looking
+/// at the file; after that a changed file (size or mtime) is loaded again.
 pub fn load(path: &str, metered: bool) -> Result<Arc<GuestModule>, LoadError> {
+    let loaded = LOADED.get_or_init(Default::default);
+    let key = (path.to_owned(), metered);
+    if let Some(hit) = loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if hit.checked.elapsed() < RECHECK {
+            return Ok(hit.module.clone());
+        }
+    }
     let unreadable = |reason: String| LoadError::Unreadable { path: path.to_owned(), reason };
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
@@ -78,17 +93,16 @@ pub fn load(path: &str, metered: bool) -> Result<Arc<GuestModule>, LoadError> {
         return Err(unreadable("not a regular file".into()));
     }
     let modified = meta.modified().ok();
-    let loaded = LOADED.get_or_init(Default::default);
     let mut loaded = loaded.lock().unwrap_or_else(|p| p.into_inner());
-    let key = (path.to_owned(), metered);
-    if let Some(hit) = loaded.get(&key) {
+    if let Some(hit) = loaded.get_mut(&key) {
         if hit.len == meta.len() && hit.modified == modified {
+            hit.checked = Instant::now();
             return Ok(hit.module.clone());
         }
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
     let module = Arc::new(prepare(path, &bytes, metered)?);
-    loaded.insert(key, Cached { len: meta.len(), modified, module: module.clone() });
+    loaded.insert(key, Cached { len: meta.len(), modified, module: module.clone(), checked: Instant::now() });
     Ok(module)
 }
 
