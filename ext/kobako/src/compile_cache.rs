@@ -129,14 +129,6 @@ impl CompileCache {
         let inner = self.lock();
         Stats { entries: inner.entries.len(), bytes: inner.bytes, hits: inner.hits, stored: inner.stored }
     }
-
-    /// Forgets every entry and every source seen (the counters stay).
-    pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.entries.clear();
-        inner.seen.clear();
-        inner.bytes = 0;
-    }
 }
 
 impl Inner {
@@ -164,5 +156,69 @@ fn compiled(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) {
     let copy = guest_memory::slice(memory.data(&caller), ptr as u32, len as u32).map(<[u8]>::to_vec);
     if let Ok(bytes) = copy {
         caller.data_mut().compiled = Some(bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BYTECODE: &[u8] = include_bytes!("../../guest/src/testdata/tiny.mrb");
+    const OTHER: &[u8] = include_bytes!("../../guest/src/testdata/blocks.mrb");
+
+    fn run_of(plan: Plan) -> Option<Arc<[u8]>> {
+        match plan {
+            Plan::Run(bytecode) => Some(bytecode),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn compiles_then_keeps_then_runs() {
+        let cache = CompileCache::default();
+        assert!(matches!(cache.plan(b"1 + 1"), Plan::Compile));
+        assert!(matches!(cache.plan(b"1 + 1"), Plan::CompileAndKeep));
+        cache.store(b"1 + 1", BYTECODE.to_vec());
+        assert_eq!(run_of(cache.plan(b"1 + 1")).as_deref(), Some(BYTECODE));
+        assert!(matches!(cache.plan(b"1 + 2"), Plan::Compile), "another source has no entry");
+        let stats = cache.stats();
+        assert_eq!((stats.entries, stats.bytes, stats.hits, stats.stored), (1, BYTECODE.len(), 1, 1));
+    }
+
+    #[test]
+    fn refuses_bytecode_that_does_not_verify() {
+        let cache = CompileCache::default();
+        cache.store(b"x", b"RITE0300 not really".to_vec());
+        cache.store(b"y", Vec::new());
+        let mut truncated = BYTECODE.to_vec();
+        truncated.truncate(BYTECODE.len() - 3);
+        cache.store(b"z", truncated);
+        assert_eq!(cache.stats().entries, 0);
+        assert!(!matches!(cache.plan(b"x"), Plan::Run(_)));
+    }
+
+    #[test]
+    fn drops_the_least_recently_used_entry_first() {
+        let cache = CompileCache::default();
+        for i in 0..MAX_ENTRIES {
+            cache.store(format!("source {i}").as_bytes(), BYTECODE.to_vec());
+        }
+        assert!(run_of(cache.plan(b"source 0")).is_some()); // used: now the newest
+        cache.store(b"one more", OTHER.to_vec());
+        assert_eq!(cache.stats().entries, MAX_ENTRIES);
+        assert!(run_of(cache.plan(b"source 0")).is_some());
+        assert!(run_of(cache.plan(b"source 1")).is_none(), "the oldest unused entry went");
+        assert_eq!(run_of(cache.plan(b"one more")).as_deref(), Some(OTHER));
+    }
+
+    #[test]
+    fn never_caches_very_long_sources() {
+        let cache = CompileCache::default();
+        let long = vec![b'1'; MAX_SOURCE + 1];
+        for _ in 0..3 {
+            assert!(matches!(cache.plan(&long), Plan::Compile));
+        }
+        cache.store(&long, BYTECODE.to_vec());
+        assert_eq!(cache.stats().entries, 0);
     }
 }
