@@ -1,0 +1,87 @@
+require "json"
+
+module Kobako
+  module CLI
+    # How the `kobako` command shows one Execution: as the script's own output followed by
+    # the value or the error, or as one JSON object; and which exit status it ends with.
+    class Report
+      def initialize(execution)
+        @execution = execution
+      end
+
+      def exit_code
+        EXIT_CODES.fetch(outcome)
+      end
+
+      # The script's output on our stdout/stderr, then the error (on stderr) or, with
+      # `value`, the value's inspect.
+      def print(stdout, stderr, value:)
+        stdout.write(@execution.stdout)
+        stderr.write(@execution.stderr)
+        if (error = @execution.error)
+          stderr.puts(Report.describe(error))
+          Report.backtrace(error).each { |line| stderr.puts("\tfrom #{line}") }
+        elsif value
+          stdout.puts(@execution.value.inspect)
+        end
+      end
+
+      def to_h
+        error = @execution.error
+        {
+          ok: error.nil?, value: error ? nil : Report.jsonable(@execution.value),
+          inspect: error ? nil : @execution.value.inspect,
+          stdout: Report.text(@execution.stdout), stderr: Report.text(@execution.stderr),
+          stdout_truncated: @execution.stdout_truncated?, stderr_truncated: @execution.stderr_truncated?,
+          usage: @execution.usage.to_h,
+          error: error && { class: error.class.name, klass: error.respond_to?(:klass) ? error.klass : nil,
+                            message: error.message, backtrace: Report.backtrace(error) }
+        }
+      end
+
+      def to_json(*) = JSON.generate(to_h)
+
+      # "NameError: undefined local variable or method 'x' for main (Kobako::SandboxError)"
+      def self.describe(error)
+        inner = error.respond_to?(:klass) && error.klass
+        inner ? "#{inner}: #{error.message} (#{error.class.name})" : "#{error.class.name}: #{error.message}"
+      end
+
+      # The script's own backtrace when the guest sent one (never the host's).
+      def self.backtrace(error) = error.respond_to?(:backtrace_lines) ? error.backtrace_lines : []
+
+      # A value in JSON's terms: Symbols and other keys as Strings, Floats that JSON cannot
+      # carry (NaN, Infinity) and host objects (Handles) as their inspect.
+      def self.jsonable(value)
+        case value
+        when nil, true, false, Integer then value
+        when String then utf8?(value) ? value.encode(Encoding::UTF_8) : value.inspect
+        when Float then value.finite? ? value : value.to_s
+        when Symbol then value.to_s
+        when Array then value.map { |v| jsonable(v) }
+        when Hash then value.to_h { |k, v| [k.is_a?(String) ? k : k.to_s, jsonable(v)] }
+        else value.inspect
+        end
+      end
+
+      def self.utf8?(string) = string.dup.force_encoding(Encoding::UTF_8).valid_encoding?
+
+      # Output as JSON text: bytes that are not UTF-8 become U+FFFD.
+      def self.text(string) = string.dup.force_encoding(Encoding::UTF_8).scrub("\uFFFD")
+
+      private
+
+      def outcome
+        case @execution.error
+        when nil then :ok
+        when ServiceError then :service_error
+        when TimeoutError then :timeout
+        when MemoryLimitError then :memory_limit
+        when TrapError then :trap
+        when SandboxError then :sandbox_error
+        else :setup
+        end
+      end
+    end
+  end
+end
