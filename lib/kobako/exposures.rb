@@ -63,6 +63,9 @@ module Kobako
       end
     end
 
+    # { class => Capability } of every class exposed with #expose, in the order exposed.
+    def exposed = @by_class.dup
+
     def seal!
       @lock.synchronize do
         @labels = @by_class.each_value.to_set(&:label).freeze

@@ -69,8 +69,8 @@ module Kobako
     # methods the guest may call are declared as for Namespace#bind. Returns the Sandbox.
     # Raises ArgumentError for a path under one of the guest's own constants (Object,
     # Kernel, String, JSON, ...), one already bound, or one that collides with another.
-    def bind(path, object, methods: nil)
-      parts.services.bind(path, object, methods: methods)
+    def bind(path, object, methods: nil, doc: nil)
+      parts.services.bind(path, object, methods: methods, doc: doc)
       self
     end
 
@@ -79,9 +79,16 @@ module Kobako
     # With `methods:` the guest may call those on any object filling it; without, what the
     # object's class declares (Kobako::Exposable, #expose, Struct members). A script that
     # uses a slot its invocation did not fill gets a NoServiceError. Returns the Sandbox.
-    def slot(path, methods: nil)
-      parts.services.slot(path, methods: methods)
+    def slot(path, methods: nil, doc: nil)
+      parts.services.slot(path, methods: methods, doc: doc)
       self
+    end
+
+    # The bound Services, slots and exposed classes as compact Ruby signatures for a
+    # language model's prompt, after one line on what the sandbox is (CodeMode::ApiReference).
+    # `rbs:` names RBS files whose types are shown where they describe a Service's class.
+    def api_reference(rbs: [])
+      CodeMode::ApiReference.new(parts.services, parts.exposures, rbs: rbs).to_s
     end
 
     # Lets instances of `klass` (and of its subclasses) cross to the guest as Handles on

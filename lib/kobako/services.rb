@@ -49,17 +49,19 @@ module Kobako
     end
 
     # Binds `object` at `path` for every invocation (contract S-1, S-3).
-    def bind(path, object, methods: nil)
+    def bind(path, object, methods: nil, doc: nil)
       path = Services.path(path, "Service path")
-      add(path) { Entry.new(path, object, capability_for_binding(path, object, methods), false) }
+      doc = Services.doc(doc, path)
+      add(path, doc) { Entry.new(path, object, capability_for_binding(path, object, methods), false) }
     end
 
     # Reserves `path` for an object each invocation passes in `bindings:`. With `methods:`
     # the guest may call those on whatever fills it; without, what the filling object's
     # class declares (as for bind).
-    def slot(path, methods: nil)
+    def slot(path, methods: nil, doc: nil)
       path = Services.path(path, "slot path")
-      add(path) do
+      doc = Services.doc(doc, path)
+      add(path, doc) do
         capability = methods.nil? ? nil : Capabilities::Capability.new(path, Capabilities.declared_names(methods, path))
         Entry.new(path, nil, capability, true)
       end
@@ -137,6 +139,21 @@ module Kobako
     # The Entry bound or reserved at `path`, or nil (before the seal, without its index).
     def lookup(path) = (@by_path || @entries)[path]
 
+    # A description given at bind time (`doc:`), for Sandbox#api_reference: a String of at
+    # most 500 characters, or nil.
+    def self.doc(doc, path)
+      return nil if doc.nil?
+      raise ArgumentError, "doc: for #{path} must be a String, got #{doc.class}" unless doc.is_a?(String)
+      raise ArgumentError, "doc: for #{path} is over 500 characters" if doc.length > 500
+
+      doc.dup.freeze
+    end
+
+    # [Entry, doc or nil] for every Service and slot, in the order they were declared.
+    def described
+      @lock.synchronize { @entries.values.map { |e| [e, @docs&.[](e.path)] } }
+    end
+
     # What an earlier invocation resolved `name` to on the bound Service `entry` (a Dispatcher
     # checks it is still the object's public method before using it), or nil. Kept across
     # invocations so a Service's first call in each does not look its method up and read
@@ -174,7 +191,7 @@ module Kobako
 
     private
 
-    def add(path)
+    def add(path, doc = nil)
       @lock.synchronize do
         raise ArgumentError, "cannot bind #{path}: the Sandbox is sealed (it has already run code)" if @sealed
         raise ArgumentError, "#{path} is already bound" if @entries.key?(path)
@@ -182,9 +199,11 @@ module Kobako
         check_free!(path, :service)
         entry = yield
         @entries[path] = entry
+        (@docs ||= {})[path] = doc if doc
         entry
       end
     end
+
 
     # Refuses a path that would replace or hide inside a guest constant, or that collides
     # with another Service or namespace: a Service is a leaf, so nothing goes under it, and

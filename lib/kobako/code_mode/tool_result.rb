@@ -1,0 +1,89 @@
+module Kobako
+  module CodeMode
+    # The answer to a model's script, as text it can act on (#to_s), and as data (#to_h).
+    # On success: the value's inspect and the output, each clipped. On failure: the
+    # script's exception class and message, the line it failed on with a caret under the
+    # name the message is about, the "Did you mean?" hint, and the output so far.
+    class ToolResult
+      CLIP = 2000
+
+      attr_reader :execution, :code
+
+      def initialize(execution, code, clip: CLIP)
+        @execution = execution
+        @code = code
+        @clip = clip
+      end
+
+      def ok? = @execution.ok?
+
+      def to_h
+        {
+          ok: ok?, value: ok? ? clipped(@execution.value.inspect) : nil,
+          stdout: clipped(@execution.stdout), stderr: clipped(@execution.stderr), error: error_h
+        }
+      end
+
+      def to_s
+        lines = ok? ? ["ok", "value: #{to_h[:value]}"] : error_lines
+        lines << "stdout:\n#{to_h[:stdout].chomp}" unless @execution.stdout.empty?
+        lines << "stderr:\n#{to_h[:stderr].chomp}" unless @execution.stderr.empty?
+        "#{lines.join("\n")}\n"
+      end
+
+      private
+
+      def error_h
+        error = @execution.error or return nil
+        message, hint = error.message.split(/\n\s*Did you mean\?\s*/, 2)
+        line = line_number(error)
+        source = line && @code.lines[line - 1]&.chomp
+        {
+          class: (error.respond_to?(:klass) && error.klass) || error.class.name, message: message.strip,
+          hint: hint && "Did you mean? #{hint.strip.gsub(/\s+/, ' ')}", line: line, source: source,
+          caret: source && caret(source, message)
+        }
+      end
+
+      def error_lines
+        e = error_h
+        lines = ["error: #{e[:class]}: #{e[:message]}"]
+        if e[:source]
+          lines << "line #{e[:line]}: #{e[:source]}"
+          lines << "#{' ' * "line #{e[:line]}: ".length}#{e[:caret]}"
+        end
+        lines << e[:hint] if e[:hint]
+        lines
+      end
+
+      # The first line of the script in the error's backtrace ("(eval):3" -> 3), or the one
+      # a syntax error's message names.
+      def line_number(error)
+        frames = error.respond_to?(:backtrace_lines) ? error.backtrace_lines : []
+        frames.each do |frame|
+          number = frame[/\A\(eval\):(\d+)/, 1]
+          return Integer(number) if number
+        end
+        number = error.message[/\A\(eval\):(\d+):/, 1]
+        number && Integer(number)
+      end
+
+      # Carets under the name the message quotes (`totl', 'totl', :totl), if the line has
+      # it; else under the whole statement.
+      def caret(source, message)
+        name = message[/[`'‘]([^'`’\s]+)['’]/, 1] || message[/constant (?:[\w:]*::)?(\w+)/, 1] ||
+               message[/\.(\w+[?!=]?) is not callable/, 1]
+        at = name && source.index(/(?<![\w@$])#{Regexp.escape(name)}(?!\w)/)
+        return "#{' ' * at}#{'^' * name.length}" if at
+
+        start = source.index(/\S/) || 0
+        "#{' ' * start}#{'^' * [source.rstrip.length - start, 1].max}"
+      end
+
+      def clipped(text)
+        text = text.to_s
+        text.length > @clip ? "#{text[0, @clip]}... (#{text.length - @clip} more characters)" : text
+      end
+    end
+  end
+end
