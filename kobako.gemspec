@@ -12,7 +12,7 @@ Gem::Specification.new do |spec|
   spec.files = Dir["lib/**/*.rb", "sig/**/*.rbs", "ext/kobako/**/*.{rb,rs,toml}", "data/kobako.wasm",
                    # the guest crate is a member of the cargo workspace, so it ships too
                    "ext/guest/**/*.{rb,rs,toml,rake,c,h}", "ext/guest/build.rs",
-                   "Cargo.toml", "Cargo.lock", "README.md", "SECURITY.md", "docs/**/*.md", "exe/*"]
+                   "Cargo.toml", "Cargo.lock", "README.md", "SECURITY.md", "CHANGELOG.md", "docs/**/*.md", "exe/*"]
   spec.bindir = "exe"
   spec.executables = ["kobako"]
   spec.require_paths = ["lib"]

@@ -1,0 +1,35 @@
+require "spec_helper"
+require "open3"
+require "rbconfig"
+
+# Each guide in docs/guides has a runnable example (issue 17, part 6); they must run and
+# show what the guide says they show.
+RSpec.describe "the guides and their examples" do
+  root = File.expand_path("../..", __dir__)
+  expected = {
+    "code_mode.md" => ["examples/code_mode/agent.rb", ["Did you mean? find", "value: 17.4", "Order 3 comes to 17.4 with tax."]],
+    "customer_formulas.md" => ["examples/formulas/pricing.rb",
+                               ["acme: 108.9", "globex: 25",
+                                "initech: [:error, \"NoMethodError: Ctx::Order.subtotl is not callable from the sandbox\"]",
+                                "hooli: [:error, \"the script ran past its timeout of 0.2 s\"]", "compile cache: "]],
+    "plugins.md" => ["examples/plugins/plugins.rb",
+                     ["Cheapest(limit: 5): [\"pen\", \"pad\"]", "Basket(pen pen ink): 12.0",
+                      "Basket(gold) failed: Kobako::ServiceError: App::Catalog.price_of raised KeyError",
+                      "a plugin reaching for files: NameError", "plugins loaded: 2"]]
+  }
+
+  it "has a guide for every use, each linking its example" do
+    expect(Dir[File.join(root, "docs/guides/*.md")].map { |f| File.basename(f) }).to match_array(expected.keys)
+    expected.each do |guide, (example, _)|
+      expect(File.read(File.join(root, "docs/guides", guide))).to include("(../../#{example})")
+    end
+  end
+
+  expected.each do |guide, (example, lines)|
+    it "runs #{example} (#{guide})" do
+      out, err, status = Open3.capture3(RbConfig.ruby, "-I", File.join(root, "lib"), File.join(root, example))
+      expect([err, status.exitstatus]).to eq(["", 0])
+      lines.each { |line| expect(out).to include(line) }
+    end
+  end
+end
