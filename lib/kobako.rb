@@ -4,6 +4,7 @@ require_relative "kobako/version"
 require_relative "kobako/errors"
 require_relative "kobako/usage"
 require_relative "kobako/codec"
+require_relative "kobako/instrumentation"
 
 # The extension looks up the error and Codec classes above when it loads. A build for this
 # Ruby's minor version (lib/kobako/3.3/kobako.so: CI's second Ruby, or a platform gem that

@@ -48,7 +48,12 @@ module Kobako
     def call(request, token)
       entry = (@transcript ||= Transcript.new).open(request)
       started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-      response = answer(request, token, entry)
+      response = if (instrumenter = Kobako.instrumenter)
+                   payload = {}
+                   instrumenter.service_call(payload) { answer(request, token, entry, payload) }
+                 else
+                   answer(request, token, entry)
+                 end
       @transcript.close(entry, response, Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
       response
     end
@@ -63,13 +68,17 @@ module Kobako
 
     private
 
-    def answer(request, token, entry)
+    def answer(request, token, entry, payload = nil)
       return over_budget if @max_calls && (@calls += 1) > @max_calls
 
       req = decode(request)
       return req if String === req
 
       object, capability, label, bound = resolve_target(req.target)
+      if payload # an instrumenter is watching (Kobako.instrumenter)
+        payload[:service] = label
+        payload[:method] = req.name
+      end
       unless capability
         return fail_call(unfilled(req.target), klass: "NameError", kind: :no_service) if UNFILLED.equal?(object)
 

@@ -183,6 +183,9 @@ module Kobako
     # same guest module in this process.
     def compile_cache_stats = @runtime.compile_cache_stats
 
+    # kobako's own Sandboxes (GuestConstants) are not reported to Kobako.instrumenter.
+    def unobserved! = @unobserved = true
+
     def sealed? = parts.services.sealed?
 
     # The number of preloaded snippets.
@@ -291,7 +294,16 @@ module Kobako
     # this Fiber saw, and returns its Execution. `with` is a Bindings (a fresh Dispatcher
     # answers the calls) or a Replay (which answers them itself); kind, envelope, slots and
     # clock are what a replay of it needs.
-    def invoke(handles, with, kind, envelope, slots, clock, code, target) # rubocop:disable Metrics/ParameterLists
+    def invoke(handles, with, kind, envelope, slots, clock, code, target, &run) # rubocop:disable Metrics/ParameterLists
+      instrumenter = Kobako.instrumenter unless @unobserved
+      return invocation(handles, with, kind, envelope, slots, clock, code, target, &run) unless instrumenter
+
+      instrumenter.execute(self, kind, code || target) do
+        invocation(handles, with, kind, envelope, slots, clock, code, target, &run)
+      end
+    end
+
+    def invocation(handles, with, kind, envelope, slots, clock, code, target) # rubocop:disable Metrics/ParameterLists
       dispatcher = if with.is_a?(Replay)
                      with
                    else

@@ -1,0 +1,96 @@
+# A one-file Rails 6.1 application (Debian's ruby-rails) that prices orders with formulas
+# its customers wrote, evaluated per request in the application's shared Sandbox with the
+# order as a slot binding. Serve it with Puma:
+#
+#   puma -b tcp://127.0.0.1:3000 -t 4:4 examples/rails/config.ru
+#   curl 'http://127.0.0.1:3000/price?customer=acme&order=1'
+require "logger"
+require "rails"
+require "action_controller/railtie"
+require_relative "../../lib/kobako"
+require_relative "../../lib/kobako/rails"
+
+Order = Struct.new(:id, :subtotal, :items, :region)
+
+# The application's data (a database in a real app).
+module Store
+  ORDERS = Array.new(20) { |i| Order.new(i + 1, 10.0 * (i + 1), i * 3 % 40, %w[EU US UK][i % 3]) }.to_h { |o| [o.id, o] }
+  FORMULAS = {
+    "acme" => "net = Ctx::Order.subtotal * (Ctx::Order.items >= 20 ? 0.9 : 1.0)\n" \
+              "(net * (1 + Tax.rate(Ctx::Order.region))).round(2)",
+    "globex" => "Ctx::Order.subtotal + Ctx::Order.items",
+    "initech" => "Ctx::Order.subtotl * 2"
+  }.freeze
+end
+
+# What formulas may call besides the order: tax rates by region.
+class TaxTable
+  include Kobako::Exposable
+  expose_to_sandbox :rate
+
+  RATES = { "EU" => 0.21, "US" => 0.07, "UK" => 0.2 }.freeze
+
+  def rate(region) = RATES.fetch(region)
+end
+
+# Counts the kobako events this process saw (for the spec; an app would log or graph them).
+module EventCounts
+  @lock = Mutex.new
+  @counts = Hash.new(0)
+
+  def self.add(name, payload)
+    @lock.synchronize do
+      @counts[name] += 1
+      @counts["#{name} #{payload[:outcome]}"] += 1 if payload[:outcome]
+      @counts["#{name} #{payload[:service]}.#{payload[:method]}"] += 1 if payload[:service]
+    end
+  end
+
+  def self.to_h = @lock.synchronize { @counts.dup }
+end
+
+class FormulaApp < Rails::Application
+  config.root = __dir__
+  config.eager_load = false
+  config.consider_all_requests_local = false
+  config.secret_key_base = "kobako-example-only-#{'0' * 40}"
+  config.hosts.clear
+  config.logger = Logger.new($stdout, level: ENV.fetch("LOG_LEVEL", "info"))
+  config.kobako.timeout = 0.5
+  config.kobako.memory_limit = 2 << 20
+  config.kobako.gvl = :release
+
+  routes.append do
+    get "/price", to: "prices#show"
+    get "/events", to: "prices#events"
+  end
+end
+
+Kobako::Rails.setup do |sandbox|
+  sandbox.slot("Ctx::Order", methods: %i[subtotal items region], doc: "the order being priced")
+  sandbox.bind(:Tax, TaxTable.new, doc: "Tax.rate(region) for EU, US, UK")
+end
+
+%w[execute.kobako service_call.kobako].each do |name|
+  ActiveSupport::Notifications.subscribe(name) { |event| EventCounts.add(name, event.payload) }
+end
+
+class PricesController < ActionController::API
+  def show
+    formula = Store::FORMULAS.fetch(params[:customer]) { return head(:not_found) }
+    order = Store::ORDERS.fetch(params[:order].to_i) { return head(:not_found) }
+    execution = Rails.application.kobako.execute(formula, bindings: { "Ctx::Order" => order })
+    if execution.ok?
+      render json: { customer: params[:customer], order: order.id, price: execution.value }
+    else
+      error = execution.error
+      render status: :unprocessable_entity,
+             json: { customer: params[:customer], error: error.respond_to?(:klass) ? error.klass : error.class.name,
+                     message: error.message.lines.first.strip }
+    end
+  end
+
+  def events = render(json: EventCounts.to_h)
+end
+
+FormulaApp.initialize!

@@ -1,0 +1,131 @@
+require "spec_helper"
+require "json"
+require "net/http"
+require "open3"
+require "rbconfig"
+require "socket"
+
+# The Rails integration (issue 17, part 1): config.kobako, the shared Sandbox and its
+# set-up hooks, and the example app served by a real Puma with several threads and
+# gvl: :release, checked through its answers and the notifications it counted.
+RSpec.describe "the Rails integration" do
+  loaded = begin
+    require "rails"
+    require "action_controller/railtie"
+    require "puma"
+    require "kobako/rails"
+    nil
+  rescue LoadError => e
+    e.message
+  end
+  before { skip "Rails 6.1 and Puma from Debian's packages are not loadable here (#{loaded})" } if loaded
+
+  after { Kobako::Rails.clear_setups! if defined?(Kobako::Rails) }
+
+  describe Kobako::Rails do
+    it "builds one shared Sandbox from config.kobako and the setup blocks, and rebuilds it after a reset" do
+      Kobako::Rails.configure(ActiveSupport::OrderedOptions.new.merge!(timeout: 0.3, gvl: :release))
+      Kobako::Rails.setup { |sandbox| sandbox.bind(:Greeting, -> { "hello" }) }
+      first = Kobako.sandbox
+      expect(first).to be(Kobako::Rails.sandbox)
+      expect([first.timeout, first.gvl, first.memory_limit]).to eq([0.3, :release, 8 << 20])
+      expect(first.eval("Greeting.call")).to eq("hello")
+      Kobako::Rails.reset!
+      expect(Kobako.sandbox).not_to be(first)
+      expect(Kobako.sandbox.eval("Greeting.call")).to eq("hello")
+    end
+
+    it "refuses options it does not know, and a setup without a block" do
+      expect { Kobako::Rails.configure(ActiveSupport::OrderedOptions.new.merge!(timout: 1)) }
+        .to raise_error(ArgumentError, /config.kobako does not know timout/)
+      expect { Kobako::Rails.setup }.to raise_error(ArgumentError, /needs a block/)
+    ensure
+      Kobako::Rails.configure(ActiveSupport::OrderedOptions.new)
+    end
+  end
+
+  describe "examples/rails on Puma" do
+    root = File.expand_path("../..", __dir__)
+
+    def free_port
+      server = TCPServer.new("127.0.0.1", 0)
+      server.addr[1]
+    ensure
+      server&.close
+    end
+
+    # Starts Puma with `threads` threads, yields the base URL, and returns what it logged.
+    def with_puma(threads)
+      port = free_port
+      root = File.expand_path("../..", __dir__)
+      env = { "LOG_LEVEL" => "debug" }
+      argv = [RbConfig.ruby, "-S", "puma", "-b", "tcp://127.0.0.1:#{port}", "-t", "#{threads}:#{threads}",
+              File.join(root, "examples/rails/config.ru")]
+      log = +""
+      Open3.popen2e(env, *argv, chdir: root) do |_in, out, wait|
+        reader = Thread.new { out.each_line { |line| log << line } }
+        deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 60
+        until log.include?("Listening on")
+          raise "Puma did not start:\n#{log}" if !wait.alive? || Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+          sleep 0.05
+        end
+        begin
+          yield "http://127.0.0.1:#{port}"
+        ensure
+          Process.kill("TERM", wait.pid)
+          raise "Puma did not stop" unless wait.join(30)
+
+          reader.join(5)
+        end
+      end
+      log
+    end
+
+    def get_json(base, path)
+      response = Net::HTTP.get_response(URI("#{base}#{path}"))
+      [response.code.to_i, JSON.parse(response.body)]
+    end
+
+    it "prices orders per request with the record as a slot, from 8 client threads, and publishes the events" do
+      rates = { "EU" => 0.21, "US" => 0.07, "UK" => 0.2 }
+      orders = Array.new(20) { |i| [i + 1, 10.0 * (i + 1), i * 3 % 40, %w[EU US UK][i % 3]] }
+      expected = lambda do |customer, id|
+        _, subtotal, items, region = orders[id - 1]
+        case customer
+        when "acme" then [200, (subtotal * (items >= 20 ? 0.9 : 1.0) * (1 + rates[region])).round(2)]
+        when "globex" then [200, subtotal + items]
+        else [422, nil]
+        end
+      end
+      requests = Array.new(8) { |t| Array.new(25) { |i| [%w[acme globex initech][(t + i) % 3], ((t * 25 + i) % 20) + 1] } }
+      events = nil
+      log = with_puma(4) do |base|
+        wrong = Queue.new
+        clients = requests.map do |mine|
+          Thread.new do
+            mine.each do |customer, id|
+              code, body = get_json(base, "/price?customer=#{customer}&order=#{id}")
+              want_code, want_price = expected.call(customer, id)
+              ok = code == want_code && (want_code == 422 ? body["error"] == "NoMethodError" : body["price"] == want_price)
+              wrong << [customer, id, code, body] unless ok
+            end
+          end
+        end
+        expect(clients.map { |c| c.join(60) }).to all(be_a(Thread))
+        expect(wrong.size).to eq(0), -> { "wrong answers: #{Array.new(wrong.size) { wrong.pop }.first(5).inspect}" }
+        events = get_json(base, "/events").last
+      end
+      all = requests.flatten(1)
+      count = ->(name) { all.count { |customer, _| customer == name } }
+      expect(events["execute.kobako"]).to eq(all.size)
+      expect(events["execute.kobako ok"]).to eq(count.("acme") + count.("globex"))
+      expect(events["execute.kobako Kobako::ServiceRefusedError"]).to eq(count.("initech"))
+      expect(events["service_call.kobako Tax.rate"]).to eq(count.("acme"))
+      expect(events["service_call.kobako Ctx::Order.subtotal"]).to eq(count.("acme") + count.("globex"))
+      expect(events["service_call.kobako"]).to eq(count.("acme") * 4 + count.("globex") * 2)
+      expect(log).to match(/Kobako eval [0-9a-f]{16} ok \(\d+\.\dms, [\d.]+ KB, 4 calls\)/)
+      expect(log).to match(/Kobako eval [0-9a-f]{16} Kobako::ServiceRefusedError NoMethodError/)
+    end
+  end
+end
