@@ -94,3 +94,7 @@ class PricesController < ActionController::API
 end
 
 FormulaApp.initialize!
+
+# With KOBAKO_WARM=1 the Sandbox is built and used at boot, so under `puma --preload` the
+# master makes it and the forked workers inherit it.
+Rails.application.kobako.eval("1 + 1") if ENV["KOBAKO_WARM"] == "1"

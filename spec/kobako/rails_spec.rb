@@ -54,18 +54,19 @@ RSpec.describe "the Rails integration" do
       server&.close
     end
 
-    # Starts Puma with `threads` threads, yields the base URL, and returns what it logged.
-    def with_puma(threads)
+    # Starts Puma with `threads` threads (and `extra` arguments), yields the base URL, and
+    # returns what it logged.
+    def with_puma(threads, extra = [], env = {})
       port = free_port
       root = File.expand_path("../..", __dir__)
-      env = { "LOG_LEVEL" => "debug" }
-      argv = [RbConfig.ruby, "-S", "puma", "-b", "tcp://127.0.0.1:#{port}", "-t", "#{threads}:#{threads}",
+      env = { "LOG_LEVEL" => "debug" }.merge(env)
+      argv = [RbConfig.ruby, "-S", "puma", "-b", "tcp://127.0.0.1:#{port}", "-t", "#{threads}:#{threads}", *extra,
               File.join(root, "examples/rails/config.ru")]
       log = +""
       Open3.popen2e(env, *argv, chdir: root) do |_in, out, wait|
         reader = Thread.new { out.each_line { |line| log << line } }
         deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 60
-        until log.include?("Listening on")
+        until log.include?("Listening on") && (!extra.include?("-w") || log.scan(/booted/i).size >= 2 || log.include?("- Worker 1"))
           raise "Puma did not start:\n#{log}" if !wait.alive? || Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
 
           sleep 0.05
@@ -126,6 +127,20 @@ RSpec.describe "the Rails integration" do
       expect(events["service_call.kobako"]).to eq(count.("acme") * 4 + count.("globex") * 2)
       expect(log).to match(/Kobako eval [0-9a-f]{16} ok \(\d+\.\dms, [\d.]+ KB, 4 calls\)/)
       expect(log).to match(/Kobako eval [0-9a-f]{16} Kobako::ServiceRefusedError NoMethodError/)
+    end
+
+    it "keeps working in forked workers when the master built and used the Sandbox (puma --preload)" do
+      answers = Queue.new
+      log = with_puma(2, %w[-w 2 --preload], "KOBAKO_WARM" => "1") do |base|
+        Array.new(4) do |t|
+          Thread.new { 10.times { |i| answers << get_json(base, "/price?customer=globex&order=#{(t * 10 + i) % 20 + 1}") } }
+        end.each { |c| expect(c.join(60)).to be_a(Thread) }
+      end
+      got = Array.new(answers.size) { answers.pop }
+      expect(got.size).to eq(40)
+      expect(got.map(&:first).uniq).to eq([200])
+      expect(got.map { |_, body| body["price"] }).to all(be_a(Float))
+      expect(log).to include("Cluster").or include("cluster")
     end
   end
 end
