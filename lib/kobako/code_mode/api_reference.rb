@@ -103,7 +103,9 @@ module Kobako
         name = [outer, decl.name.to_s.delete_prefix("::")].compact.join("::")
         decl.members.each do |member|
           if member.is_a?(::RBS::AST::Members::MethodDefinition) && member.kind != :singleton
-            types["#{name}##{member.name}"] = member.types.map(&:to_s).join(" | ")
+            # rbs 3 keeps overloads, each with its method type; rbs 2 the types directly.
+            signatures = member.respond_to?(:overloads) ? member.overloads.map(&:method_type) : member.types
+            types["#{name}##{member.name}"] = signatures.map(&:to_s).join(" | ")
           else
             collect(member, name, types)
           end
