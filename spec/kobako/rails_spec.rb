@@ -40,6 +40,12 @@ RSpec.describe "the Rails integration" do
       expect(out).to eq(%([true, 0.3, :release, 8388608, "hello"]\n[false, "hello"]\n))
     end
 
+    it "comes with kobako itself when Rails is loaded first" do
+      out, err, status = Open3.capture3(RbConfig.ruby, "-I", lib, "-e",
+                                        'require "rails"; require "kobako"; p defined?(Kobako::Rails::Railtie)')
+      expect([out, err, status.success?]).to eq(["\"constant\"\n", "", true])
+    end
+
     it "refuses options it does not know, and a setup without a block" do
       out = in_rails(<<~RUBY)
         begin
