@@ -103,46 +103,19 @@ kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *file
   return ok;
 }
 
-mrb_bool
-kobako_load_kept(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w, mrb_value *result)
-{
-  const char *why = kobako_rite_verify(bin, len);
-  if (why) {
-    mrb_value msg = mrb_format(mrb, "the compile cache's bytecode is not valid: %s", why);
-    kobako_write_refusal(mrb, "Kobako::BytecodeError", msg, mrb_nil_value(), w);
-    return FALSE;
-  }
-  mrb_ccontext *cxt = mrb_ccontext_new(mrb);
-  cxt->no_exec = TRUE;
-  mrb_value loaded = mrb_load_irep_buf_cxt(mrb, bin, len, cxt);
-  mrb_ccontext_free(mrb, cxt);
-  if (mrb->exc || !mrb_proc_p(loaded)) {
-    mrb->exc = NULL;
-    kobako_write_refusal(mrb, "Kobako::BytecodeError", mrb_str_new_lit(mrb, "the compile cache's bytecode could not be loaded"),
-                         mrb_nil_value(), w);
-    return FALSE;
-  }
-  /* As codegen leaves a top-level proc: no closure over the frame loading it. */
-  struct RProc *proc = mrb_proc_ptr(loaded);
-  if (mrb->c->cibase && mrb->c->cibase->proc == proc->upper) {
-    proc->upper = NULL;
-  }
-  mrb_gc_protect(mrb, mrb_obj_value(proc));
-  return finish(mrb, run_toplevel(mrb, proc), NULL, w, result);
-}
-
-mrb_bool
-kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label,
-                     const char *context, kobako_writer *w, mrb_value *result)
+/* Verifies `bin` and loads it without running it, so a loader failure is told apart from
+ * the code raising (the buffer is copied, FLAG_SRC_MALLOC: the irep outlives the input
+ * frame). Returns the top-level proc, or NULL after writing a Kobako::BytecodeError
+ * refusal naming `label`. */
+static struct RProc *
+verified_proc(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label, kobako_writer *w)
 {
   const char *why = kobako_rite_verify(bin, len);
   if (why) {
     mrb_value msg = mrb_format(mrb, "%s is not valid mruby 3.3 bytecode: %s", label, why);
     kobako_write_refusal(mrb, "Kobako::BytecodeError", msg, mrb_nil_value(), w);
-    return FALSE;
+    return NULL;
   }
-  /* Load without running first, so a loader failure is told apart from the code raising.
-   * The buffer is copied (FLAG_SRC_MALLOC): the irep outlives the input frame. */
   mrb_ccontext *cxt = mrb_ccontext_new(mrb);
   cxt->no_exec = TRUE;
   mrb_value proc = mrb_load_irep_buf_cxt(mrb, bin, len, cxt);
@@ -151,9 +124,30 @@ kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, const char 
     mrb->exc = NULL;
     mrb_value msg = mrb_format(mrb, "%s could not be loaded by mruby", label);
     kobako_write_refusal(mrb, "Kobako::BytecodeError", msg, mrb_nil_value(), w);
-    return FALSE;
+    return NULL;
   }
   mrb_gc_protect(mrb, proc);
-  mrb_value v = mrb_top_run(mrb, mrb_proc_ptr(proc), mrb_top_self(mrb), 0);
+  return mrb_proc_ptr(proc);
+}
+
+mrb_bool
+kobako_load_kept(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w, mrb_value *result)
+{
+  struct RProc *proc = verified_proc(mrb, bin, len, "the compile cache's bytecode", w);
+  if (proc == NULL) return FALSE;
+  /* As codegen leaves a top-level proc: no closure over the frame loading it. */
+  if (mrb->c->cibase && mrb->c->cibase->proc == proc->upper) {
+    proc->upper = NULL;
+  }
+  return finish(mrb, run_toplevel(mrb, proc), NULL, w, result);
+}
+
+mrb_bool
+kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label,
+                     const char *context, kobako_writer *w, mrb_value *result)
+{
+  struct RProc *proc = verified_proc(mrb, bin, len, label, w);
+  if (proc == NULL) return FALSE;
+  mrb_value v = mrb_top_run(mrb, proc, mrb_top_self(mrb), 0);
   return finish(mrb, v, context, w, result);
 }
