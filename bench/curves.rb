@@ -93,21 +93,7 @@ Bench.group("curves") do |g|
     boxes = Array.new(threads) { Kobako::Sandbox.new(gvl: :release).tap { |s| s.bind("Echo", ->(x) { x }) } }
     boxes.each { |b| 3.times { b.eval(script) } }
     GC.start
-    Array.new(3) do
-      start = Bench::Timing.now
-      deadline = start + 0.4
-      counts = boxes.map do |b|
-        Thread.new do
-          n = 0
-          until Bench::Timing.now >= deadline
-            b.eval(script)
-            n += 1
-          end
-          n
-        end
-      end.map(&:value)
-      counts.sum / (Bench::Timing.now - start)
-    end
+    Bench::Timing.evals_per_second(boxes, script, rounds: 3, seconds: 0.4)
   end
   [1, 2, 4].each do |threads|
     g.measure(:"curve_compute_#{threads}", "evals/s, #{threads} thread#{'s' if threads > 1}, compute, gvl: :release",

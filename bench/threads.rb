@@ -17,22 +17,7 @@ Bench.group("threads") do |g|
     end
     boxes.each { |b| 3.times { b.eval(script) } }
     GC.start
-    Array.new(rounds) do
-      start = Bench::Timing.now
-      deadline = start + round_seconds
-      counts = boxes.map do |b|
-        Thread.new do
-          n = 0
-          loop do
-            b.eval(script)
-            n += 1
-            break if Bench::Timing.now >= deadline
-          end
-          n
-        end
-      end.map(&:value)
-      counts.sum / (Bench::Timing.now - start)
-    end
+    Bench::Timing.evals_per_second(boxes, script, rounds: rounds, seconds: round_seconds)
   end
 
   g.measure(:evals_1_release, "evals/s, 1 thread, gvl: :release", unit: "evals/s") do

@@ -22,6 +22,27 @@ module Bench
       Array.new(count) { elapsed(&block) * scale }
     end
 
+    # Evaluations per second of `script`, one thread per Sandbox in `boxes`, each evaluating
+    # (at least once) until the round's deadline; one sample per round.
+    def evals_per_second(boxes, script, rounds:, seconds:)
+      Array.new(rounds) do
+        start = now
+        deadline = start + seconds
+        counts = boxes.map do |box|
+          Thread.new do
+            n = 0
+            loop do
+              box.eval(script)
+              n += 1
+              break if now >= deadline
+            end
+            n
+          end
+        end.map(&:value)
+        counts.sum / (now - start)
+      end
+    end
+
     # `batches` samples, each the mean per call over `batch` consecutive calls.
     def per_op(batches, batch:, warmup: batch, scale: 1e6, &block)
       warmup.times(&block)
