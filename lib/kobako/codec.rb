@@ -17,6 +17,12 @@ module Kobako
 
     # A value that cannot cross the boundary (host side; the guest reports its own).
     class UnsupportedValue < ArgumentError; end
+    # Encoding it would pass MAX_PAYLOAD (checked while encoding).
+    class TooLarge < UnsupportedValue; end
+    # It nests deeper than MAX_DEPTH containers (or holds a cycle).
+    class TooDeep < UnsupportedValue; end
+    # A Hash from the guest whose keys mix Handles with keys Ruby hashes by value.
+    class KeyRefused < StandardError; end
     # Bytes that are not a well-formed encoded value.
     class MalformedPayload < StandardError; end
 
@@ -32,32 +38,85 @@ module Kobako
     ARRAY_TO_A = Array.instance_method(:to_a)
     HASH_TO_H = Hash.instance_method(:to_h)
     KERNEL_CLASS = Kernel.instance_method(:class)
+    EQUAL = BasicObject.instance_method(:equal?)
 
     module_function
 
     # Encodes `value`, refusing anything outside A-4 with a message naming what and where.
-    # With `handles`, non-representable leaves become Handles instead of errors.
+    # With `handles`, objects that are not plain values become Handles instead of errors.
+    # The native packer walks the value once, checking the 16 MiB cap as it writes (so a
+    # value sharing subtrees cannot expand past it), and asks the block below only about
+    # objects that are not plain values. Nothing of the value's own runs: Array, Hash and
+    # String subclasses cross as their plain contents.
     def encode(value, handles: nil)
-      # Plain data (most results) packs as it is; #prepare walks again only to name what is
-      # wrong or to put Handles in, building each place's description as it goes.
-      return Runtime.pack(value) if plain?(value, 0)
+      described = nil
+      refused = nil
+      leaf = lambda do |object|
+        refused = object
+        raise LeafRefused unless handles && !(Integer === object)
 
-      pack(prepare(value, 0, "value", handles, handles && Set.new))
+        ref = handles.ref_for(object, "value", described ||= Set.new)
+        refused = nil
+        ref
+      end
+      Runtime.pack_with(value, leaf)
+    rescue LeafRefused, Exposures::NotExposed
+      raise refusal(value, refused, handles)
+    rescue TooDeep => e
+      raise UnsupportedValue, "#{place(value) { |_, depth| depth >= MAX_DEPTH }[0, 60]}...: #{e.message}"
     end
 
-    # True when #prepare would return `value` itself: only values A-4 carries, in plain
-    # Arrays and Hashes (no subclass), less than MAX_DEPTH deep. Allocates nothing.
-    def plain?(value, depth)
-      case value
-      when Integer then value.bit_length < 64 # INT64.cover?, without comparing Bignums
-      when String, Symbol, nil, true, false, Float then true
-      when Array
-        depth < MAX_DEPTH && KERNEL_CLASS.bind_call(value).equal?(Array) && value.all? { |v| plain?(v, depth + 1) }
-      when Hash
-        depth < MAX_DEPTH && KERNEL_CLASS.bind_call(value).equal?(Hash) &&
-          value.all? { |k, v| plain?(k, depth + 1) && plain?(v, depth + 1) }
-      else false
+    # Raised by the leaf block for an object that cannot cross; #encode names its place.
+    class LeafRefused < StandardError; end
+
+    # The error for `object` (the first that could not cross), naming its place in `value`.
+    def refusal(value, object, handles)
+      path = place(value) { |node, _| EQUAL.bind_call(node, object) }
+      if Integer === object
+        UnsupportedValue.new("#{path}: integer #{abbreviate(object)} is out of the 64-bit range")
+      elsif handles
+        begin
+          handles.id_for(object, path)
+          UnsupportedValue.new("#{path}: the value could not cross")
+        rescue Exposures::NotExposed => e
+          e
+        end
+      else
+        name = Capabilities.display_name(Capabilities.class_of(object))
+        UnsupportedValue.new("#{path}: #{name} is not a supported sandbox value type")
       end
+    end
+
+    # The place ("value[1][\"items\"][0]") of the first node, in the order the packer
+    # walks, for which the block is true; "value" if none is. The walk is bounded like the
+    # packer's (a shared subtree is walked again each time it appears, up to MAX_PAYLOAD
+    # nodes in all).
+    def place(value)
+      budget = MAX_PAYLOAD
+      stack = [[value, "value", 0]]
+      until stack.empty?
+        node, path, depth = stack.pop
+        return path if yield(node, depth)
+        return "value" if (budget -= 1).negative?
+
+        case node
+        when Array
+          next if depth >= MAX_DEPTH
+
+          items = ARRAY_TO_A.bind_call(node)
+          (items.size - 1).downto(0) { |i| stack.push([items[i], "#{path}[#{i}]", depth + 1]) }
+        when Hash
+          next if depth >= MAX_DEPTH
+
+          pairs = HASH_TO_H.bind_call(node).to_a
+          (pairs.size - 1).downto(0) do |i|
+            k, v = pairs[i]
+            stack.push([v, "#{path}[#{key_label(k, i)}]", depth + 1])
+            stack.push([k, "#{path} key ##{i}", depth + 1])
+          end
+        end
+      end
+      "value"
     end
 
     # Packs a value that is already prepared (plain values, HandleRefs, Faults) as is.
@@ -144,62 +203,6 @@ module Kobako
       Fault.new(fields)
     end
 
-    # Checks `value` against A-4 and returns what to pack: the value itself, or (with a
-    # HandleTable) a copy whose non-representable leaves are HandleRefs.
-    # `described` holds the Handle kinds this payload has already described.
-    def prepare(value, depth, path, handles, described)
-      case value
-      when nil, true, false, Float, Symbol, String
-        value
-      when Integer
-        raise UnsupportedValue, "#{path}: integer #{abbreviate(value)} is out of the 64-bit range" unless INT64.cover?(value)
-
-        value
-      when Array
-        check_depth(depth, path)
-        value = plain(value, Array, ARRAY_TO_A)
-        prepared = nil
-        value.each_with_index do |v, i|
-          p = prepare(v, depth + 1, "#{path}[#{i}]", handles, described)
-          next if p.equal?(v) && prepared.nil?
-
-          prepared ||= value[0, i]
-          prepared << p
-        end
-        prepared || value
-      when Hash
-        check_depth(depth, path)
-        value = plain(value, Hash, HASH_TO_H)
-        prepared = nil
-        value.each_with_index do |(k, v), i|
-          pk = prepare(k, depth + 1, "#{path} key ##{i}", handles, described)
-          pv = prepare(v, depth + 1, "#{path}[#{key_label(k, i)}]", handles, described)
-          next if pk.equal?(k) && pv.equal?(v) && prepared.nil?
-
-          prepared ||= value.first(i).to_h
-          prepared[pk] = pv
-        end
-        prepared || value
-      else
-        handle_for(value, path, handles, described)
-      end
-    end
-
-    # An Array or Hash subclass crosses as a plain copy, made without running any of the
-    # subclass's own methods (its #each, #to_h or #hash).
-    def plain(value, base, copy)
-      KERNEL_CLASS.bind_call(value).equal?(base) ? value : copy.bind_call(value)
-    end
-
-    def handle_for(value, path, handles, described)
-      if handles.nil?
-        name = Capabilities.display_name(Capabilities.class_of(value))
-        raise UnsupportedValue, "#{path}: #{name} is not a supported sandbox value type"
-      end
-
-      handles.ref_for(value, path, described)
-    end
-
     # How a Hash value's place is named in messages: by its key when the key is a plain
     # value (never by inspecting a host object), else by position.
     def key_label(key, index)
@@ -207,12 +210,6 @@ module Kobako
       when String, Symbol, Integer, Float, nil, true, false then key.inspect[0, 40]
       else "key ##{index}"
       end
-    end
-
-    def check_depth(depth, path)
-      return if depth < MAX_DEPTH
-
-      raise UnsupportedValue, "#{path[0, 60]}...: value nests deeper than #{MAX_DEPTH} levels (or contains a cycle)"
     end
 
     def abbreviate(int)

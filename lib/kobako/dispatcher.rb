@@ -126,6 +126,12 @@ module Kobako
       fail_call("#{e.message}: Handles only live for the invocation that made them")
     rescue Codec::MalformedPayload => e
       fail_call("the sandbox sent a malformed Service request (#{e.message})")
+    rescue Codec::KeyRefused => e
+      fail_call("the arguments of this Service call cannot cross to the host: #{e.message}",
+                klass: "TypeError", kind: :argument)
+    rescue PayloadTooLargeError => e
+      fail_call("the arguments of this Service call are too large for the host: #{e.message}",
+                klass: "ArgumentError", kind: :argument)
     end
 
     # [object, Capability, label, bound Entry or nil] for a request target; no Capability if
@@ -188,7 +194,7 @@ module Kobako
         # Without keywords the call skips building an empty keyword splat.
         value = req.kwargs.empty? ? method.call(*req.args) : method.call(*req.args, **req.kwargs)
       rescue StandardError => e
-        return service_raised(e, method, label)
+        return service_raised(e, method, label, req)
       end
       encode_result(value, method, label)
     end
@@ -202,7 +208,7 @@ module Kobako
         rescue StandardError => e
           return Codec.encode_fault("reraise", "") if e.equal?(block.raised)
 
-          return service_raised(e, method, label)
+          return service_raised(e, method, label, req)
         end
         outcome = :returned
         result
@@ -214,12 +220,13 @@ module Kobako
       block&.finish!
     end
 
-    def service_raised(error, method, label)
+    def service_raised(error, method, label, req)
       raise error if HostInterrupts.delivered?(error)
 
       detail = error.host_detail if error.is_a?(Exposures::NotExposed)
-      klass, text, own = @errors.describe(error)
-      fail_call(text, error, detail, klass: klass, service: "#{label}.#{method.name}", service_class: own)
+      service = "#{label}.#{method.name}"
+      klass, text, own = @errors.describe(error, ServiceErrors::Call.new(service, req.args, req.kwargs))
+      fail_call(text, error, detail, klass: klass, service: service, service_class: own)
     end
 
     def encode_result(value, method, label)

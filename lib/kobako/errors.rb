@@ -21,13 +21,22 @@ module Kobako
     attr_reader :klass
     # The guest backtrace, e.g. ["(eval):3:in foo", "(eval):5"].
     attr_reader :backtrace_lines
+    # Host-only detail that #message adds for the app's logs (which class was not exposed,
+    # and how to expose it), or nil. Never shown to the script.
+    attr_reader :host_detail
 
-    def initialize(message = nil, origin: nil, klass: nil, backtrace_lines: [])
+    def initialize(message = nil, origin: nil, klass: nil, backtrace_lines: [], guest_message: nil, host_detail: nil)
       super(message)
       @origin = origin || default_origin
       @klass = klass
       @backtrace_lines = backtrace_lines.freeze
+      @guest_message = guest_message
+      @host_detail = host_detail
     end
+
+    # The message as the script could read it: #message without host-only detail. What
+    # Kobako::CodeMode shows a model (contract X-1).
+    def guest_message = @guest_message || message
   end
 
   # The script raised, failed to compile, or returned a value that cannot cross.
@@ -38,6 +47,19 @@ module Kobako
   end
 
   class HandleExhaustedError < SandboxError; end
+
+  # A value the script handed the host (its result, a Service call's arguments, a block's
+  # result) would take more host memory to rebuild than one value may (contract X-2):
+  # `size` is the estimate in bytes, `limit` the cap.
+  class PayloadTooLargeError < SandboxError
+    attr_reader :limit, :size
+
+    def initialize(message = nil, limit: nil, size: nil, **fields)
+      super(message, **fields)
+      @limit = limit
+      @size = size
+    end
+  end
   class BytecodeError < SandboxError; end
 
   class UndefinedEntrypointError < SandboxError

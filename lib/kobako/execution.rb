@@ -150,7 +150,7 @@ module Kobako
         end
       end
       host_written ? Runtime.unpack_host_written(bytes, ext) : Runtime.unpack(bytes, ext)
-    rescue Codec::MalformedPayload
+    rescue Codec::MalformedPayload, Codec::KeyRefused, PayloadTooLargeError
       nil
     end
   end

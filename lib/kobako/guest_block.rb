@@ -57,6 +57,8 @@ module Kobako
       end
     rescue Codec::MalformedPayload => e
       raise TrapError, "the sandbox answered a block call with a malformed result: #{e.message}"
+    rescue Codec::KeyRefused => e
+      raise SandboxError.new("the block's result cannot cross to the host: #{e.message}", klass: "TypeError")
     end
   end
 end

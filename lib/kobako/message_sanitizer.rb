@@ -1,8 +1,12 @@
 module Kobako
   # Removes host-only detail from text about to cross to the script: inspections of host
   # objects (`#<HiddenVault:0x... @key="...">`), memory addresses, unexposed class names in
-  # Ruby's own message formats, and absolute paths. What remains is the message the Service
-  # meant to give; what it says in its own words is its author's responsibility.
+  # Ruby's own message formats, and absolute paths. It is the second line of defence: only
+  # messages the app wrote reach it (ServiceErrors decides which), and what those say in
+  # their own words is their author's responsibility.
+  #
+  # Every step runs in time linear in the text: each scan moves forward past what it
+  # matched and never tries the same start again (a message of 128 KB takes milliseconds).
   module MessageSanitizer
     # Class names a script may see in messages: core classes the guest has too.
     CORE_NAMES = Set.new(%w[
@@ -11,13 +15,17 @@ module Kobako
       Enumerable Kernel Exception StandardError
     ]).freeze
 
-    NAME = /[A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*/
+    # A constant path. Atomic, so a failed match after it never backtracks into it.
+    NAME = /(?>[A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)/
     # Ruby 3.3's "undefined method 'x' for an instance of Foo".
     INSTANCE_OF = /\b(an? instance of) (#{NAME})/
-    # Ruby 3.1's "undefined method `x' for Foo:Class".
-    CLASS_RECEIVER = /\b(#{NAME}):(Class|Module)\b/
+    # Ruby 3.1's "undefined method `x' for Foo:Class": a whole constant path, then the
+    # suffix if it is there. Matching the path even without the suffix moves the scan past
+    # it, so "A::B::C::..." is read once, not once per position.
+    RECEIVER_OR_NAME = /(?<![A-Za-z0-9_])#{NAME}(?::(Class|Module)\b)?/
     ADDRESS = /0x\h{6,}/
     PATH = %r{(?<![\w/.~-])(?:~|\.{1,2})?/(?:[^\s'"`<>()\[\]{},;:/]+/?)+}
+    INSPECTION_NAME = /\A(?:struct )?(#{NAME})/
 
     module_function
 
@@ -26,51 +34,65 @@ module Kobako
       allowed = ->(name) { CORE_NAMES.include?(name) || exposed.include?(name) }
       text = replace_inspections(text, allowed)
       text = text.gsub(INSTANCE_OF) { allowed.call(Regexp.last_match(2)) ? Regexp.last_match(0) : "an object" }
-      text = text.gsub(CLASS_RECEIVER) do
-        allowed.call(Regexp.last_match(1)) ? Regexp.last_match(0) : "a #{Regexp.last_match(2).downcase}"
+      text = text.gsub(RECEIVER_OR_NAME) do
+        match = Regexp.last_match
+        next match[0] unless match[1] # a name without the receiver suffix stays as it is
+
+        name = match[0].delete_suffix(":#{match[1]}")
+        allowed.call(name) ? match[0] : "a #{match[1].downcase}"
       end
       text.gsub(ADDRESS, "0x...").gsub(PATH, "(path)")
     end
 
     # Every `#<...>` (balanced, quotes respected) becomes `#<Name>` when Name may be seen,
-    # else `#<object>`.
+    # else `#<object>`. Scans bytes (the delimiters are ASCII), so multibyte text costs no
+    # character counting.
     def replace_inspections(text, allowed)
       return text unless text.include?("#<")
 
+      bytes = text.b
       out = +""
       i = 0
-      while (start = text.index("#<", i))
-        out << text[i...start]
-        finish = inspection_end(text, start + 2)
-        inner = text[(start + 2)...finish]
-        name = inner[/\A(?:struct )?(#{NAME})/o, 1]
+      while (start = bytes.index("#<", i))
+        out << bytes.byteslice(i, start - i)
+        finish = inspection_end(bytes, start + 2)
+        inner = bytes.byteslice(start + 2, finish - start - 2).force_encoding(text.encoding)
+        name = inner.valid_encoding? ? inner[INSPECTION_NAME, 1] : nil
         out << (name && allowed.call(name) ? "#<#{name}>" : "#<object>")
         i = finish + 1
       end
-      out << text[i..] if i < text.length
-      out
+      out << bytes.byteslice(i, bytes.bytesize - i) if i < bytes.bytesize
+      out.force_encoding(text.encoding)
     end
 
-    # The index of the `>` closing an inspection whose body starts at `pos` (or the end).
-    def inspection_end(text, pos)
+    HASH = "#".ord
+    LT = "<".ord
+    GT = ">".ord
+    BACKSLASH = "\\".ord
+    QUOTES = ['"'.ord, "'".ord].freeze
+
+    # The byte index of the `>` closing an inspection whose body starts at `pos` (or the
+    # end of the text).
+    def inspection_end(bytes, pos)
       depth = 1
       quote = nil
-      while pos < text.length
-        c = text[pos]
+      size = bytes.bytesize
+      while pos < size
+        c = bytes.getbyte(pos)
         if quote
-          pos += 1 if c == "\\"
+          pos += 1 if c == BACKSLASH
           quote = nil if c == quote
-        elsif c == '"' || c == "'"
+        elsif QUOTES.include?(c)
           quote = c
-        elsif c == "<" && text[pos - 1] == "#"
+        elsif c == LT && bytes.getbyte(pos - 1) == HASH
           depth += 1
-        elsif c == ">"
+        elsif c == GT
           depth -= 1
           return pos if depth.zero?
         end
         pos += 1
       end
-      text.length
+      size
     end
   end
 end

@@ -1,12 +1,16 @@
 module Kobako
-  # How an exception raised inside a Service is described to the script (contract S-3:
-  # messages that cross are safe). The host keeps the exception itself: it becomes the
-  # `cause` of the ServiceError that `eval` raises if the script does not rescue.
+  # How an exception raised inside a Service is described to the script (contract S-3, X-1:
+  # text is default-deny). The host keeps the exception itself: it becomes the `cause` of
+  # the ServiceError that `eval` raises if the script does not rescue.
   #
   # Policies (`Sandbox.new(service_errors: ...)`):
-  #   :sanitized  (default) the class (the nearest standard Ruby class) and the original
-  #               message, without did_you_mean/error_highlight additions, with inspections
-  #               of host objects, memory addresses and absolute paths removed;
+  #   :sanitized  (default) the class (the nearest standard Ruby class) and, when the app
+  #               wrote the message (see #app_written?), that message without did_you_mean/
+  #               error_highlight additions and with inspections of host objects, memory
+  #               addresses and absolute paths removed. A message Ruby or a library wrote
+  #               (about a host object, as most of theirs are) is replaced by one kobako
+  #               builds from what the script can see: the Service and method it called,
+  #               the class, and which of its own arguments the error was about;
   #   :class_only the class alone (the guest's exception then has the class's default message);
   #   a callable  `->(error) { "text" }`: the String it returns is the message, as is
   #               (it is host code); anything else, or an exception, means :class_only.
@@ -29,11 +33,47 @@ module Kobako
     ]).freeze
     ERRNO = /\AErrno::E[A-Z0-9]+\z/
 
+    # Classes an app raises with words of its own (`raise ArgumentError, "amount must be
+    # positive"`, `raise "no such order"`) whose messages pass when app code raised them.
+    # When Ruby itself raises one of these inside the app's own method (not inside a C
+    # method or a library), its message carries no host data, or the exception carries the
+    # object it is about (NameError, KeyError, FrozenError), which tells it apart. Others
+    # (TypeError, NoMatchingPatternError, RegexpError, ...) Ruby raises with inspections of
+    # the app's objects from plain Ruby code, so their messages never pass unless the app
+    # defined the class.
+    APP_RAISABLE = Set.new(%w[
+      StandardError RuntimeError ArgumentError NotImplementedError IndexError KeyError StopIteration
+      RangeError ZeroDivisionError NameError NoMethodError FrozenError
+    ]).freeze
+
     # Longest message (in characters) a script is shown.
     MAX_MESSAGE = 2_000
 
     KERNEL_METHOD = Kernel.instance_method(:method)
     MODULE_NAME = Module.instance_method(:name)
+    MODULE_ANCESTORS = Module.instance_method(:ancestors)
+    BACKTRACE_LOCATIONS = Exception.instance_method(:backtrace_locations)
+    EQUAL = BasicObject.instance_method(:equal?)
+    KERNEL_CLASS = Kernel.instance_method(:class)
+    # Exceptions Ruby raises about an object carry it; one the app raises by hand does not.
+    CARRIED = [
+      [NameError, NameError.instance_method(:receiver)],
+      [KeyError, KeyError.instance_method(:receiver)],
+      [KeyError, KeyError.instance_method(:key)],
+      [FrozenError, FrozenError.instance_method(:receiver)]
+    ].freeze
+    KEY_OF = KeyError.instance_method(:key)
+    # Labels of backtrace frames that are Ruby code (a C method's frame is labelled with
+    # its bare name).
+    RUBY_FRAME = /\A(?:block |block \(|rescue in |ensure in |<)/
+    # Arity messages Ruby raises in the app's own frame name keywords the caller passed.
+    CALLER_KEYWORDS = /\Aunknown keywords?:/
+    # Plain values whose inspect the script may be shown when it passed them itself.
+    SCRIPT_VALUES = [String, Symbol, Integer, Float, NilClass, TrueClass, FalseClass].freeze
+
+    # What a Service call looked like, for messages about it: "Shop::Orders.refund" and the
+    # arguments the script passed (as the Service received them).
+    Call = Struct.new(:service, :args, :kwargs)
 
     def self.policy(value)
       return value if POLICIES.include?(value)
@@ -47,23 +87,24 @@ module Kobako
       @exposures = exposures
     end
 
-    # What the script is told when a Service raised `error`: the class it sees (the nearest
-    # standard one), the message (nil: the class alone) and the name it may log as
-    # `#service_class` (the exception's own class name, except under :class_only).
-    def describe(error)
+    # What the script is told when a Service raised `error` during `call` (a Call, or nil
+    # when unknown): the class it sees (the nearest standard one), the message (nil: the
+    # class alone) and the name it may log as `#service_class` (the exception's own class
+    # name when the app defined that class, else the class it sees).
+    def describe(error, call = nil)
       klass = public_class_name(error)
       text = case @policy
              when :class_only then nil
-             when :sanitized then MessageSanitizer.clean(original_message(error), @exposures.labels)
+             when :sanitized then sanitized_message(error, klass, call)
              else custom_message(error)
              end
-      own = MODULE_NAME.bind_call(Capabilities.class_of(error)) unless @policy == :class_only
+      own = app_class_name(error) unless @policy == :class_only
       [klass, text, own || klass]
     end
 
     # The nearest standard class of `error`, by name.
     def public_class_name(error)
-      Capabilities.class_of(error).ancestors.each do |mod|
+      MODULE_ANCESTORS.bind_call(Capabilities.class_of(error)).each do |mod|
         name = MODULE_NAME.bind_call(mod)
         return name if name && (STANDARD.include?(name) || ERRNO.match?(name))
       end
@@ -86,7 +127,137 @@ module Kobako
       "(the message could not be read)"
     end
 
+    # Rule (X-1): a message reaches the script only when the app wrote it. That is so when
+    # the exception's class (or the nearest named class above an anonymous one) is defined
+    # in the app's own code, or when the app's own code raised one of the APP_RAISABLE
+    # classes by hand: the top frame of the backtrace is in the app (not Ruby's, a gem's or
+    # kobako's code), is not a C method's frame, and the exception carries no object Ruby
+    # attached (the receiver of a NameError, the key of a KeyError, ...).
+    def app_written?(error)
+      named = nearest_named_class(error)
+      return true if app_defined?(named)
+      return false unless named && APP_RAISABLE.include?(MODULE_NAME.bind_call(named))
+      return false if carries_object?(error)
+
+      raised_by_app_code?(error)
+    end
+
+    # The message kobako builds when Ruby or a library wrote the exception's: the call,
+    # the class and, when the exception was about one of the script's own arguments, which.
+    # A KeyError for a key the script passed keeps Ruby's wording, all of it the script's.
+    def rebuilt_message(error, klass, call)
+      return "#{klass} (details withheld: the message was about host data)" unless call
+
+      key = script_key(error, call)
+      return truncate("key not found: #{key.inspect}") if key
+
+      about = argument_position(error, call)
+      "#{call.service} raised #{klass}#{" about #{about}" if about} (details withheld: the message was about host data)"
+    end
+
     private
+
+    def sanitized_message(error, klass, call)
+      # kobako's own errors are worded from what scripts see (a nested Sandbox's errors
+      # without their host detail); so is the refusal of an object that is not exposed.
+      return truncate(error.guest_message.to_s) if GuestFailure === error
+      return original_message(error) if Exposures::NotExposed === error || Kobako::Error === error
+      return rebuilt_message(error, klass, call) unless app_written?(error)
+
+      text = original_message(error)
+      if CALLER_KEYWORDS.match?(text) && !app_defined?(nearest_named_class(error))
+        return rebuilt_message(error, klass, call)
+      end
+
+      MessageSanitizer.clean(text, @exposures.labels)
+    end
+
+    # The exception's class, or the nearest named ancestor of an anonymous one.
+    def nearest_named_class(error)
+      MODULE_ANCESTORS.bind_call(Capabilities.class_of(error)).find do |mod|
+        mod.is_a?(Class) && MODULE_NAME.bind_call(mod)
+      end
+    end
+
+    # True when the class `klass` is defined in the app's own source (not Ruby's, a gem's
+    # or kobako's).
+    def app_defined?(klass)
+      name = klass && MODULE_NAME.bind_call(klass)
+      return false unless name
+
+      location = Object.const_source_location(name)
+      location.is_a?(Array) && !location.empty? && !CodeOrigin.library?(location[0])
+    rescue StandardError
+      false
+    end
+
+    # The exception's own class name when the app defined it (the script may log it).
+    def app_class_name(error)
+      klass = Capabilities.class_of(error)
+      app_defined?(klass) ? MODULE_NAME.bind_call(klass) : nil
+    end
+
+    def carries_object?(error)
+      CARRIED.any? do |klass, reader|
+        next false unless klass === error
+
+        reader.bind_call(error)
+        true
+      rescue ArgumentError
+        false
+      end
+    end
+
+    def raised_by_app_code?(error)
+      locations = BACKTRACE_LOCATIONS.bind_call(error)
+      top = locations&.first or return false
+      return false if CodeOrigin.library?(top.absolute_path || top.path)
+
+      below = locations[1]
+      # A C method's frame carries the path and line of the Ruby code that called it.
+      c_method = below && below.path == top.path && below.lineno == top.lineno && !RUBY_FRAME.match?(top.label.to_s)
+      !c_method
+    end
+
+    # The key of a KeyError when it is a plain value equal to one the script passed.
+    def script_key(error, call)
+      return nil unless KeyError === error
+
+      key = KEY_OF.bind_call(error)
+      return nil unless SCRIPT_VALUES.include?(KERNEL_CLASS.bind_call(key))
+
+      passed = call.args + call.kwargs.values
+      passed.any? { |arg| KERNEL_CLASS.bind_call(arg).equal?(KERNEL_CLASS.bind_call(key)) && arg == key } ? key : nil
+    rescue ArgumentError
+      nil
+    end
+
+    # "the 2nd argument" / "keyword :limit" when the object the exception carries is one
+    # the script passed (by identity: nothing of the host object runs).
+    def argument_position(error, call)
+      carried = CARRIED.filter_map do |klass, reader|
+        next unless klass === error
+
+        begin
+          reader.bind_call(error)
+        rescue ArgumentError
+          nil
+        end
+      end
+      carried.each do |object|
+        index = call.args.index { |arg| EQUAL.bind_call(arg, object) }
+        return "the #{ordinal(index + 1)} argument" if index
+
+        key = call.kwargs.find { |_, value| EQUAL.bind_call(value, object) }&.first
+        return "keyword #{key.inspect}" if key
+      end
+      nil
+    end
+
+    def ordinal(n)
+      suffix = (11..13).cover?(n % 100) ? "th" : { 1 => "st", 2 => "nd", 3 => "rd" }.fetch(n % 10, "th")
+      "#{n}#{suffix}"
+    end
 
     def helper?(owner)
       name = MODULE_NAME.bind_call(owner)

@@ -58,6 +58,8 @@ module Kobako
       Codec.decode(bytes, handles: handles)
     rescue Codec::MalformedPayload, HandleTable::UnknownHandle => e
       raise TrapError, "the guest returned a malformed outcome: #{e.message}"
+    rescue Codec::KeyRefused => e
+      raise SandboxError.new("the script's value cannot cross to the host: #{e.message}", klass: "TypeError")
     end
 
     def trap_error(kind, message, sandbox)
@@ -74,6 +76,19 @@ module Kobako
     end
 
     ERROR_FIELDS = %w[origin class message backtrace].freeze
+    # What the host keeps of a guest error (contract X-2): a script can raise with a
+    # message of many megabytes, or define methods with enormous names for its backtrace.
+    MAX_ERROR_MESSAGE = 64 << 10
+    MAX_BACKTRACE_LINES = 256
+    MAX_BACKTRACE_LINE = 1 << 10
+
+    # `text` cut to `limit` bytes (on a character boundary), saying how much was cut.
+    def clip(text, limit)
+      return text if text.bytesize <= limit
+
+      kept = text.byteslice(0, limit).scrub("")
+      "#{kept}... (#{text.bytesize - kept.bytesize} more bytes)"
+    end
 
     # Raises the guest's error. A ServiceError that started as a failure the Dispatcher
     # recorded gets that failure's exception as its cause, and its host-only detail (what
@@ -96,9 +111,12 @@ module Kobako
         return TrapError.new("the guest returned a malformed error outcome")
       end
 
-      fields = { origin: payload["origin"], klass: payload["class"], backtrace_lines: payload["backtrace"] }
+      text = clip(payload["message"], MAX_ERROR_MESSAGE)
+      lines = payload["backtrace"].first(MAX_BACKTRACE_LINES).map { |line| clip(line, MAX_BACKTRACE_LINE) }
+      fields = { origin: payload["origin"], klass: clip(payload["class"], MAX_BACKTRACE_LINE), backtrace_lines: lines,
+                 guest_message: text, host_detail: host_detail }
       error_class = payload["origin"] == "service" ? SERVICE_ERROR_KINDS.fetch(kind, ServiceError) : SandboxError
-      message = host_detail ? "#{payload['message']} (host detail: #{host_detail})" : payload["message"]
+      message = host_detail ? "#{text} (host detail: #{host_detail})" : text
       error_class.new(message, **fields)
     end
 

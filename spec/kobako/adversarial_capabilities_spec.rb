@@ -202,9 +202,11 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     results.each { |code, (_, message)| expect_no_leak(code, message) }
     expect(results["T::Svc.lookup('ceo.privat@corp.example')"][1])
       .to eq('key not found: "ceo.privat@corp.example"')
-    expect(results["T::Svc.add(1)"][1]).to match(/\Aundefined method .\+. for (#<object>|an object)\z/)
+    # Messages Ruby wrote about host objects are rebuilt from what the script can see (X-1).
+    expect(results["T::Svc.add(1)"][1])
+      .to eq("T::Svc.add raised NoMethodError (details withheld: the message was about host data)")
     expect(results["T::Svc.read('/etc/kobako/no/such/file')"][1])
-      .to eq("No such file or directory @ rb_sysopen - (path)")
+      .to eq("T::Svc.read raised Errno::ENOENT (details withheld: the message was about host data)")
     # A host exception class reaches the script as its nearest standard class.
     expect(results["T::Svc.custom_error"]).to eq(["ArgumentError", "refund 500.0 exceeds the limit"])
     expect(results["T::Svc.lookup('ceo.privat@corp.example')"][0]).to eq("KeyError")

@@ -39,6 +39,15 @@ static HANDLE_REF: Lazy<RClass> = Lazy::new(|ruby| codec_const(ruby, "HandleRef"
 static FAULT: Lazy<RClass> = Lazy::new(|ruby| codec_const(ruby, "Fault"));
 static MALFORMED: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "MalformedPayload"));
 static UNSUPPORTED: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "UnsupportedValue"));
+static TOO_LARGE: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "TooLarge"));
+static TOO_DEEP: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "TooDeep"));
+static KEY_REFUSED: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "KeyRefused"));
+static PAYLOAD_TOO_LARGE: Lazy<ExceptionClass> = Lazy::new(|ruby| {
+    ruby.class_object()
+        .const_get::<_, RModule>("Kobako")
+        .and_then(|m| m.const_get::<_, ExceptionClass>("PayloadTooLargeError"))
+        .unwrap_or_else(|e| panic!("Kobako::PayloadTooLargeError must be defined before the extension loads: {e}"))
+});
 
 /// Resolves the Codec's classes at `Init_kobako` (see ruby_errors.rs for why not later).
 pub fn force(ruby: &Ruby) {
@@ -46,6 +55,10 @@ pub fn force(ruby: &Ruby) {
     Lazy::force(&FAULT, ruby);
     Lazy::force(&MALFORMED, ruby);
     Lazy::force(&UNSUPPORTED, ruby);
+    Lazy::force(&TOO_LARGE, ruby);
+    Lazy::force(&TOO_DEEP, ruby);
+    Lazy::force(&KEY_REFUSED, ruby);
+    Lazy::force(&PAYLOAD_TOO_LARGE, ruby);
 }
 
 fn raise(ruby: &Ruby, class: &Lazy<ExceptionClass>, message: String) -> Error {
@@ -56,91 +69,152 @@ fn raise(ruby: &Ruby, class: &Lazy<ExceptionClass>, message: String) -> Error {
 }
 
 // ---- packing ---------------------------------------------------------------------------
+//
+// The size cap is checked while packing, before each write (contract X-2): a host-built
+// value that shares subtrees (`a = [a, a]` forty times) would otherwise expand to more
+// bytes than memory holds. Every node visited writes at least one byte, so the walk also
+// stops after at most MAX_PAYLOAD nodes.
 
+/// `Runtime.pack(value)`: a value already prepared (plain values, `Codec::HandleRef`s and
+/// `Codec::Fault`s), as is.
 pub fn pack(ruby: &Ruby, value: Value) -> Result<RString, Error> {
-    let mut w = Writer::new();
-    pack_value(ruby, &mut w, value, 0)?;
-    let bytes = w.bytes();
-    if bytes.len() > MAX_PAYLOAD {
-        return Err(raise(
-            ruby,
-            &UNSUPPORTED,
-            format!("encoded value is {} bytes, over the {MAX_PAYLOAD}-byte limit", bytes.len()),
-        ));
-    }
-    Ok(ruby.str_from_slice(bytes))
+    let mut packer = Packer { w: Writer::new(), leaf: None };
+    packer.value(ruby, value, 0)?;
+    Ok(ruby.str_from_slice(packer.w.bytes()))
 }
 
-fn pack_value(ruby: &Ruby, w: &mut Writer, value: Value, depth: usize) -> Result<(), Error> {
-    if depth > MAX_DEPTH + 1 {
-        return Err(raise(ruby, &UNSUPPORTED, format!("value nests deeper than {MAX_DEPTH} levels")));
-    }
-    if value.is_nil() {
-        w.nil();
-    } else if value.is_kind_of(ruby.class_true_class()) {
-        w.bool(true);
-    } else if value.is_kind_of(ruby.class_false_class()) {
-        w.bool(false);
-    } else if let Some(int) = Integer::from_value(value) {
-        let n = int
-            .to_i64()
-            .map_err(|_| raise(ruby, &UNSUPPORTED, "an integer is out of the 64-bit range".into()))?;
-        w.int(n);
-    } else if let Some(float) = Float::from_value(value) {
-        w.float(float.to_f64());
-    } else if let Some(sym) = Symbol::from_value(value) {
-        let name: RString = sym.funcall("name", ())?;
-        // SAFETY: copied before any Ruby code runs again.
-        w.symbol(unsafe { name.as_slice() });
-    } else if let Some(s) = RString::from_value(value) {
-        pack_string(ruby, w, s)?;
-    } else if let Some(array) = RArray::from_value(value) {
-        let len = array.len();
-        w.array_header(u32::try_from(len).map_err(|_| raise(ruby, &UNSUPPORTED, "an Array is too long".into()))?);
-        for i in 0..len {
-            // Read each element afresh: Ruby code run for a Handle could not resize it, but
-            // never trust a pointer across Ruby calls.
-            let item: Value = array.entry(i as isize)?;
-            pack_value(ruby, w, item, depth + 1)?;
+/// `Runtime.pack_with(value, leaf)`: packs `value`, calling `leaf.call(object)` for every
+/// object that is not a plain value (and every Integer outside 64 bits) and packing the
+/// `Codec::HandleRef` it returns; whatever the callable raises propagates. Array, Hash and
+/// String subclasses are read as their plain contents, without running any of their
+/// methods.
+pub fn pack_with(ruby: &Ruby, value: Value, leaf: Value) -> Result<RString, Error> {
+    let mut packer = Packer { w: Writer::new(), leaf: Some(leaf) };
+    packer.value(ruby, value, 0)?;
+    Ok(ruby.str_from_slice(packer.w.bytes()))
+}
+
+struct Packer {
+    w: Writer,
+    /// The callable for non-plain objects; None: they are refused (prepared values only).
+    leaf: Option<Value>,
+}
+
+impl Packer {
+    /// Refuses to grow past the cap; `more` bytes are about to be written.
+    fn room(&self, ruby: &Ruby, more: usize) -> Result<(), Error> {
+        let at = self.w.len().saturating_add(more);
+        if at > MAX_PAYLOAD {
+            return Err(raise(
+                ruby,
+                &TOO_LARGE,
+                format!("the encoded value is over the {MAX_PAYLOAD}-byte limit (it reached {at} bytes before packing stopped)"),
+            ));
         }
-    } else if let Some(hash) = RHash::from_value(value) {
-        w.map_header(u32::try_from(hash.len()).map_err(|_| raise(ruby, &UNSUPPORTED, "a Hash is too large".into()))?);
-        // rb_hash_foreach: a Hash subclass's own #each never runs.
-        hash.foreach(|k: Value, v: Value| {
-            pack_value(ruby, w, k, depth + 1)?;
-            pack_value(ruby, w, v, depth + 1)?;
-            Ok(ForEach::Continue)
-        })?;
-    } else if value.is_kind_of(ruby.get_inner(&HANDLE_REF)) {
-        pack_handle(w, value)?;
-    } else if value.is_kind_of(ruby.get_inner(&FAULT)) {
-        let fields: Value = value.funcall("fields", ())?;
-        let start = w.len();
-        pack_value(ruby, w, fields, depth + 1)?;
-        w.wrap_ext(start, EXT_FAULT);
-    } else {
-        let class: Value = value.funcall("class", ()).unwrap_or_else(|_| ruby.qnil().as_value());
-        return Err(raise(ruby, &UNSUPPORTED, format!("{class} is not a supported sandbox value type")));
+        Ok(())
     }
-    Ok(())
-}
 
-/// Binary Strings go out as bin; UTF-8 and US-ASCII as str; any other encoding is
-/// converted to UTF-8 first.
-fn pack_string(ruby: &Ruby, w: &mut Writer, s: RString) -> Result<(), Error> {
-    let enc = s.enc_get();
-    if enc == ruby.ascii8bit_encindex() {
-        // SAFETY: copied before any Ruby code runs again.
-        w.bin_bytes(unsafe { s.as_slice() });
-    } else if enc == ruby.utf8_encindex() || enc == ruby.usascii_encindex() {
-        w.str_bytes(unsafe { s.as_slice() });
-    } else {
-        let utf8: RString = s.funcall("encode", ("UTF-8",)).map_err(|e| {
-            raise(ruby, &UNSUPPORTED, format!("a String cannot be converted to UTF-8: {e}"))
-        })?;
-        w.str_bytes(unsafe { utf8.as_slice() });
+    fn value(&mut self, ruby: &Ruby, value: Value, depth: usize) -> Result<(), Error> {
+        // Scalars write at most 9 bytes (a header and 8); Strings check their length below.
+        self.room(ruby, 9)?;
+        if value.is_nil() {
+            self.w.nil();
+        } else if value.is_kind_of(ruby.class_true_class()) {
+            self.w.bool(true);
+        } else if value.is_kind_of(ruby.class_false_class()) {
+            self.w.bool(false);
+        } else if let Some(int) = Integer::from_value(value) {
+            match int.to_i64() {
+                Ok(n) => self.w.int(n),
+                Err(_) => return self.other(ruby, value, "an integer is out of the 64-bit range"),
+            }
+        } else if let Some(float) = Float::from_value(value) {
+            self.w.float(float.to_f64());
+        } else if let Some(sym) = Symbol::from_value(value) {
+            let name: RString = sym.funcall("name", ())?;
+            // SAFETY: copied before any Ruby code runs again.
+            let bytes = unsafe { name.as_slice() };
+            self.room(ruby, bytes.len() + 6)?;
+            self.w.symbol(bytes);
+        } else if let Some(s) = RString::from_value(value) {
+            self.string(ruby, s)?;
+        } else if let Some(array) = RArray::from_value(value) {
+            self.container(ruby, depth)?;
+            let len = array.len();
+            self.w.array_header(u32::try_from(len).map_err(|_| raise(ruby, &UNSUPPORTED, "an Array is too long".into()))?);
+            for i in 0..len {
+                // Read each element afresh: Ruby code run for a Handle could not resize it, but
+                // never trust a pointer across Ruby calls.
+                let item: Value = array.entry(i as isize)?;
+                self.value(ruby, item, depth + 1)?;
+            }
+        } else if let Some(hash) = RHash::from_value(value) {
+            self.container(ruby, depth)?;
+            self.w.map_header(u32::try_from(hash.len()).map_err(|_| raise(ruby, &UNSUPPORTED, "a Hash is too large".into()))?);
+            // rb_hash_foreach: a Hash subclass's own #each never runs.
+            hash.foreach(|k: Value, v: Value| {
+                self.value(ruby, k, depth + 1)?;
+                self.value(ruby, v, depth + 1)?;
+                Ok(ForEach::Continue)
+            })?;
+        } else if self.leaf.is_none() && value.is_kind_of(ruby.get_inner(&HANDLE_REF)) {
+            pack_handle(&mut self.w, value)?;
+        } else if self.leaf.is_none() && value.is_kind_of(ruby.get_inner(&FAULT)) {
+            let fields: Value = value.funcall("fields", ())?;
+            let start = self.w.len();
+            self.value(ruby, fields, depth + 1)?;
+            self.w.wrap_ext(start, EXT_FAULT);
+        } else {
+            return self.other(ruby, value, "");
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// A container at `depth` (0 for the value itself); no more than MAX_DEPTH nest.
+    fn container(&self, ruby: &Ruby, depth: usize) -> Result<(), Error> {
+        if depth >= MAX_DEPTH {
+            return Err(raise(ruby, &TOO_DEEP, format!("value nests deeper than {MAX_DEPTH} levels (or contains a cycle)")));
+        }
+        Ok(())
+    }
+
+    /// An object that is not a plain value: a Handle from the leaf callable, or refused.
+    fn other(&mut self, ruby: &Ruby, value: Value, why: &str) -> Result<(), Error> {
+        let Some(leaf) = self.leaf else {
+            if !why.is_empty() {
+                return Err(raise(ruby, &UNSUPPORTED, why.into()));
+            }
+            let class: Value = value.funcall("class", ()).unwrap_or_else(|_| ruby.qnil().as_value());
+            return Err(raise(ruby, &UNSUPPORTED, format!("{class} is not a supported sandbox value type")));
+        };
+        let handle: Value = leaf.funcall("call", (value,))?;
+        if !handle.is_kind_of(ruby.get_inner(&HANDLE_REF)) {
+            return Err(raise(ruby, &UNSUPPORTED, "the leaf callable must return a Codec::HandleRef".into()));
+        }
+        self.room(ruby, 64)?;
+        pack_handle(&mut self.w, handle)?;
+        self.room(ruby, 0)
+    }
+
+    /// Binary Strings go out as bin; UTF-8 and US-ASCII as str; any other encoding is
+    /// converted to UTF-8 first.
+    fn string(&mut self, ruby: &Ruby, s: RString) -> Result<(), Error> {
+        let enc = s.enc_get();
+        let s = if enc == ruby.ascii8bit_encindex() || enc == ruby.utf8_encindex() || enc == ruby.usascii_encindex() {
+            s
+        } else {
+            s.funcall("encode", ("UTF-8",))
+                .map_err(|e| raise(ruby, &UNSUPPORTED, format!("a String cannot be converted to UTF-8: {e}")))?
+        };
+        self.room(ruby, s.len() + 5)?;
+        // SAFETY: copied before any Ruby code runs again.
+        if enc == ruby.ascii8bit_encindex() {
+            self.w.bin_bytes(unsafe { s.as_slice() });
+        } else {
+            self.w.str_bytes(unsafe { s.as_slice() });
+        }
+        Ok(())
+    }
 }
 
 fn pack_handle(w: &mut Writer, handle: Value) -> Result<(), Error> {
@@ -175,6 +249,62 @@ pub fn unpack_host_written(ruby: &Ruby, bytes: RString, ext: Value) -> Result<Va
 
 type Check = fn(&[u8], usize) -> Result<(), kobako_guest::reader::CheckError>;
 
+/// Host memory one decoded value may take (contract X-2): a payload is at most 16 MiB, but
+/// each byte of it can become an object of 40 (`[[]] * n`), so the cost is counted before
+/// anything is built.
+pub const MAX_DECODED: u64 = 64 << 20;
+
+/// Bytes of host memory the objects `input` decodes to take, counted as CRuby lays them
+/// out on 64-bit: 40 per heap object, 8 per Array slot, about 48 per Hash entry, the bytes
+/// of Strings and Symbols; immediates (fixnums, flonums, nil, true, false) take nothing
+/// beyond their slot. Handles are objects the host already holds. Faults are decoded (and
+/// counted) on their own.
+fn host_cost(input: &[u8]) -> u64 {
+    const OBJECT: u64 = 40;
+    let mut reader = Reader::new(input);
+    let mut cost: u64 = 0;
+    while reader.remaining() > 0 {
+        let Ok(token) = reader.next() else { break };
+        cost += match token.kind {
+            Kind::Nil | Kind::True | Kind::False => 0,
+            Kind::Int => {
+                if (-(1i64 << 62)..(1i64 << 62)).contains(&token.int) {
+                    0
+                } else {
+                    OBJECT
+                }
+            }
+            Kind::Float => {
+                if flonum(token.float) {
+                    0
+                } else {
+                    OBJECT
+                }
+            }
+            Kind::Str | Kind::Bin => OBJECT + u64::from(token.len),
+            Kind::Array => OBJECT + 8 * u64::from(token.len),
+            Kind::Map => OBJECT + 48 * u64::from(token.len),
+            Kind::Ext => match token.int as i8 {
+                // A Symbol made from the guest's name: the Symbol and its String.
+                EXT_SYMBOL => 2 * OBJECT + u64::from(token.len),
+                EXT_FAULT => {
+                    // Its body is read again when the fault is decoded; skip it here.
+                    0
+                }
+                _ => 0,
+            },
+        };
+    }
+    cost
+}
+
+/// Whether CRuby stores `f` as an immediate (a flonum) rather than a heap Float.
+fn flonum(f: f64) -> bool {
+    let bits = f.to_bits();
+    let top = (bits >> 60) & 0x7;
+    bits == 0 || (bits != 0x3000_0000_0000_0000 && (top == 3 || top == 4))
+}
+
 fn unpack_checked(ruby: &Ruby, bytes: RString, ext: Value, check: Check) -> Result<Value, Error> {
     // SAFETY: the bytes are copied first, so Ruby code run for an ext cannot change them.
     let input = unsafe { bytes.as_slice() }.to_vec();
@@ -188,52 +318,124 @@ fn unpack_checked(ruby: &Ruby, bytes: RString, ext: Value, check: Check) -> Resu
     if let Err(problem) = check(&input, MAX_DEPTH) {
         return Err(raise(ruby, &MALFORMED, format!("malformed payload ({problem})")));
     }
+    let cost = host_cost(&input);
+    if cost > MAX_DECODED {
+        let message = format!(
+            "the value would take about {cost} bytes of host memory to rebuild, over the {MAX_DECODED}-byte limit for one value"
+        );
+        let kwargs = ruby.hash_new();
+        kwargs.aset(ruby.to_symbol("limit"), MAX_DECODED)?;
+        kwargs.aset(ruby.to_symbol("size"), cost)?;
+        kwargs.aset(ruby.to_symbol("klass"), "Kobako::PayloadTooLargeError")?;
+        return Err(
+            match ruby.get_inner(&PAYLOAD_TOO_LARGE).new_instance((ruby.str_new(&message), magnus::KwArgs(kwargs))) {
+                Ok(exception) => exception.into(),
+                Err(interrupted) => interrupted,
+            },
+        );
+    }
     let mut reader = Reader::new(&input);
-    let value = unpack_value(ruby, &mut reader, ext)?;
+    let (value, _) = unpack_value(ruby, &mut reader, ext)?;
     Ok(value)
 }
 
-fn unpack_value(ruby: &Ruby, r: &mut Reader<'_>, ext: Value) -> Result<Value, Error> {
+/// Whether a decoded item is, or holds, a Handle (an object of the host's).
+type HoldsHandle = bool;
+
+fn unpack_value(ruby: &Ruby, r: &mut Reader<'_>, ext: Value) -> Result<(Value, HoldsHandle), Error> {
     let malformed = |e: kobako_guest::reader::ReadError| raise(ruby, &MALFORMED, format!("malformed payload ({e})"));
     let token = r.next().map_err(malformed)?;
     Ok(match token.kind {
-        Kind::Nil => ruby.qnil().as_value(),
-        Kind::True => ruby.qtrue().as_value(),
-        Kind::False => ruby.qfalse().as_value(),
-        Kind::Int => ruby.integer_from_i64(token.int).as_value(),
-        Kind::Float => ruby.float_from_f64(token.float).as_value(),
-        Kind::Str => ruby.enc_str_new(token.data(), ruby.utf8_encoding()).as_value(),
-        Kind::Bin => ruby.str_from_slice(token.data()).as_value(),
+        Kind::Nil => (ruby.qnil().as_value(), false),
+        Kind::True => (ruby.qtrue().as_value(), false),
+        Kind::False => (ruby.qfalse().as_value(), false),
+        Kind::Int => (ruby.integer_from_i64(token.int).as_value(), false),
+        Kind::Float => (ruby.float_from_f64(token.float).as_value(), false),
+        Kind::Str => (ruby.enc_str_new(token.data(), ruby.utf8_encoding()).as_value(), false),
+        Kind::Bin => (ruby.str_from_slice(token.data()).as_value(), false),
         Kind::Array => {
             let array = ruby.ary_new_capa(token.len as usize);
+            let mut holds = false;
             for _ in 0..token.len {
-                array.push(unpack_value(ruby, r, ext)?)?;
+                let (item, item_holds) = unpack_value(ruby, r, ext)?;
+                holds |= item_holds;
+                array.push(item)?;
             }
-            array.as_value()
+            (array.as_value(), holds)
         }
-        Kind::Map => {
-            let hash = ruby.hash_new();
-            for _ in 0..token.len {
-                let key = unpack_value(ruby, r, ext)?;
-                let value = unpack_value(ruby, r, ext)?;
-                // Building the Hash calls the key's #hash: a Handle to an object without a
-                // working one (a BasicObject) cannot be a key on the host.
-                hash.aset(key, value).map_err(|_| {
-                    raise(
-                        ruby,
-                        &MALFORMED,
-                        "a Hash key could not be hashed on the host (a Handle to an object without a working #hash)".into(),
-                    )
-                })?;
-            }
-            hash.as_value()
-        }
+        Kind::Map => unpack_map(ruby, r, ext, token.len)?,
         Kind::Ext => match token.int as i8 {
-            EXT_SYMBOL => symbol(ruby, token.data())?,
-            kind @ (EXT_HANDLE | EXT_FAULT) => ext.funcall("call", (kind, ruby.str_from_slice(token.data())))?,
+            EXT_SYMBOL => (symbol(ruby, token.data())?, false),
+            EXT_HANDLE => (ext.funcall("call", (EXT_HANDLE, ruby.str_from_slice(token.data())))?, true),
+            EXT_FAULT => (ext.funcall("call", (EXT_FAULT, ruby.str_from_slice(token.data())))?, false),
             other => return Err(raise(ruby, &MALFORMED, format!("malformed payload (an unknown ext type {other})"))),
         },
     })
+}
+
+/// A Hash. Keys are hashed by Ruby, which calls a key's #hash and #eql?; for a Handle that
+/// would run methods of a host object the host never declared (contract X-1). So a Hash
+/// whose keys include a Handle is built comparing keys by identity (one Handle id is one
+/// host object, as the guest compared them), which is sound only when every other key is
+/// identical to any key equal to it: Symbols, Integers that are fixnums, nil, true and
+/// false. Any other mix, or a Handle inside a key, is refused.
+fn unpack_map(ruby: &Ruby, r: &mut Reader<'_>, ext: Value, len: u32) -> Result<(Value, HoldsHandle), Error> {
+    // Keys and values wait in a Ruby Array (reachable by the GC) until the kind of Hash is known.
+    let pairs = ruby.ary_new_capa(2 * len as usize);
+    let mut handle_keys = false;
+    let mut holds = false;
+    let mut identity_safe = true;
+    for _ in 0..len {
+        let (key, key_holds) = unpack_value(ruby, r, ext)?;
+        let (value, value_holds) = unpack_value(ruby, r, ext)?;
+        if key_holds {
+            handle_keys = true;
+            // A Handle directly as the key is fine; one inside an Array or Hash key is not.
+            if RArray::from_value(key).is_some() || RHash::from_value(key).is_some() {
+                return Err(refused_key(ruby));
+            }
+        } else if !identity_key(ruby, key) {
+            identity_safe = false;
+        }
+        holds |= key_holds || value_holds;
+        pairs.push(key)?;
+        pairs.push(value)?;
+    }
+    if handle_keys && !identity_safe {
+        return Err(refused_key(ruby));
+    }
+    let hash = ruby.hash_new();
+    if handle_keys {
+        let _: Value = hash.funcall("compare_by_identity", ())?;
+    }
+    for i in 0..len as isize {
+        let key: Value = pairs.entry(2 * i)?;
+        let value: Value = pairs.entry(2 * i + 1)?;
+        hash.aset(key, value).map_err(|_| {
+            raise(ruby, &MALFORMED, "a Hash key could not be hashed on the host".into())
+        })?;
+    }
+    Ok((hash.as_value(), holds))
+}
+
+/// Keys that compare the same by identity as by #eql?.
+fn identity_key(ruby: &Ruby, key: Value) -> bool {
+    key.is_nil()
+        || key.is_kind_of(ruby.class_true_class())
+        || key.is_kind_of(ruby.class_false_class())
+        || Symbol::from_value(key).is_some()
+        || magnus::Fixnum::from_value(key).is_some()
+}
+
+fn refused_key(ruby: &Ruby) -> Error {
+    raise(
+        ruby,
+        &KEY_REFUSED,
+        "a Hash with a Handle as a key can cross to the host only when its other keys are Handles, Symbols, \
+         Integers, nil, true or false, and no key holds a Handle inside it (the host would have to run the \
+         object's own #hash)"
+            .into(),
+    )
 }
 
 /// A Symbol named by UTF-8 bytes (or, when they are not UTF-8, by those bytes as binary).

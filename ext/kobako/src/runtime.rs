@@ -265,6 +265,7 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
     class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;
     class.define_singleton_method("pack", function!(crate::ruby_codec::pack, 1))?;
+    class.define_singleton_method("pack_with", function!(crate::ruby_codec::pack_with, 2))?;
     class.define_singleton_method("unpack", function!(crate::ruby_codec::unpack, 2))?;
     class.define_singleton_method("unpack_host_written", function!(crate::ruby_codec::unpack_host_written, 2))?;
     Ok(())

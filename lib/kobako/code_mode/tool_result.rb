@@ -4,6 +4,10 @@ module Kobako
     # On success: the value's inspect and the output, each clipped. On failure: the
     # script's exception class and message, the line it failed on with a caret under the
     # name the message is about, the "Did you mean?" hint, and the output so far.
+    #
+    # A model is as untrusted as the script (contract X-1): everything here is what the
+    # script could read. Host objects in the value show as Handles (GuestView), and error
+    # messages are the guest's own text, without the host-only detail of Error#message.
     class ToolResult
       CLIP = 2000
 
@@ -19,7 +23,7 @@ module Kobako
 
       def to_h
         {
-          ok: ok?, value: ok? ? clipped(@execution.value.inspect) : nil,
+          ok: ok?, value: ok? ? clipped(GuestView.inspect(@execution.value, @execution.handle_table)) : nil,
           stdout: clipped(@execution.stdout), stderr: clipped(@execution.stderr), error: error_h
         }
       end
@@ -35,7 +39,8 @@ module Kobako
 
       def error_h
         error = @execution.error or return nil
-        message, hint = error.message.split(/\n\s*Did you mean\?\s*/, 2)
+        text = error.respond_to?(:guest_message) ? error.guest_message : error.message
+        message, hint = text.split(/\n\s*Did you mean\?\s*/, 2)
         line = line_number(error)
         source = line && @code.lines[line - 1]&.chomp
         {

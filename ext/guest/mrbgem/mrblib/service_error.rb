@@ -18,7 +18,9 @@ module Kobako
       return message if @__kobako_service.nil?
       text = message
       head = "#{@__kobako_service} raised #{@__kobako_public_class}"
-      text.nil? || text.empty? || text == self.class.to_s ? head : "#{head}: #{text}"
+      return head if text.nil? || text.empty? || text == self.class.to_s
+      # A message the host rebuilt already says which call raised what.
+      text.start_with?(head) ? text : "#{head}: #{text}"
     end
 
     def __kobako_refused(name, declared)
