@@ -23,11 +23,16 @@ module Kobako
 
     # Failures remembered per invocation; older ones are forgotten (a script can fail in a loop).
     MAX_FAILURES = 256
+    # ... and at most this many bytes of what they keep alive (the exceptions' messages and
+    # backtraces, the host detail), the newest always kept (contract X-2).
+    MAX_FAILURE_BYTES = 1 << 20
+    EXCEPTION_TO_S = Exception.instance_method(:to_s)
+    EXCEPTION_LOCATIONS = Exception.instance_method(:backtrace_locations)
 
     # `bindings` fills the slots for this invocation; `max_calls` (nil: no cap) is the
     # Sandbox's max_service_calls; every call is recorded in `transcript`.
     def initialize(services, handles, errors = ServiceErrors.new(:sanitized, services.exposures),
-                   bindings: Bindings::NONE, max_calls: nil, transcript: nil)
+                   bindings: Bindings::NONE, max_calls: nil, transcript: nil, transcript_limit: Transcript::MAX_BYTES)
       @services = services
       @handles = handles
       @errors = errors
@@ -35,6 +40,7 @@ module Kobako
       @max_calls = max_calls
       @calls = 0
       @transcript = transcript # made by the first call: most invocations make none
+      @transcript_limit = transcript_limit
       # object => { name => [Method, Arguments::Shape] } for methods already resolved in this
       # invocation: a script calling one Service in a loop resolves it once, not per call.
       @resolved = nil
@@ -46,7 +52,7 @@ module Kobako
     attr_reader :transcript
 
     def call(request, token)
-      entry = (@transcript ||= Transcript.new).open(request)
+      entry = (@transcript ||= Transcript.new(Transcript::MAX_CALLS, @transcript_limit)).open(request)
       started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       response = if (instrumenter = Kobako.instrumenter)
                    payload = {}
@@ -246,9 +252,33 @@ module Kobako
     def fail_call(message, exception = nil, host_detail = nil, klass: "RuntimeError", service: nil, service_class: nil,
                   kind: nil)
       id = (@next_failure += 1)
-      (@failures ||= {})[id] = Failure.new(exception, host_detail, kind)
-      @failures.shift if @failures.size > MAX_FAILURES
+      remember_failure(id, Failure.new(exception, host_detail, kind))
       Codec.encode_fault("error", message, id: id, class: klass, service: service, service_class: service_class || klass)
+    end
+
+    def remember_failure(id, failure)
+      @failures ||= {}
+      @failure_sizes ||= {}
+      @failure_bytes ||= 0
+      @failures[id] = failure
+      @failure_sizes[id] = size = retained_size(failure)
+      @failure_bytes += size
+      while @failures.size > 1 && (@failures.size > MAX_FAILURES || @failure_bytes > MAX_FAILURE_BYTES)
+        old, = @failures.shift
+        @failure_bytes -= @failure_sizes.delete(old)
+      end
+    end
+
+    # About how many bytes a Failure keeps alive: the exception's stored message and
+    # backtrace, and the host detail.
+    def retained_size(failure)
+      size = 200 + failure.host_detail.to_s.bytesize
+      error = failure.exception or return size
+      message = EXCEPTION_TO_S.bind_call(error)
+      size += message.bytesize if message.is_a?(String)
+      size + (EXCEPTION_LOCATIONS.bind_call(error)&.size || 0) * 200
+    rescue StandardError
+      size
     end
   end
 end

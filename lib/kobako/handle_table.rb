@@ -10,14 +10,18 @@ module Kobako
   class HandleTable
     # The cap of H-3. Read when a table is made, so specs can lower it with stub_const.
     MAX_HANDLES = (2**31) - 1
+    # The Sandbox's `max_handles:` by default: each Handle keeps its host object alive
+    # until the invocation ends, so their number bounds what a script can make the host
+    # hold (contract X-2).
+    DEFAULT_MAX = 100_000
 
     # A Handle id the table never issued (forged, or from another invocation).
     class UnknownHandle < StandardError; end
 
-    def initialize(exposures = Exposures.new)
+    def initialize(exposures = Exposures.new, limit = DEFAULT_MAX)
       @exposures = exposures
       @ids = nil # the tables are made with the first Handle: most invocations issue none
-      @limit = MAX_HANDLES
+      @limit = [limit, MAX_HANDLES].min
     end
 
     def size = @ids ? @objects.size : 0
@@ -69,7 +73,7 @@ module Kobako
       tables! unless @ids
       capability = capability_of_class(object, where)
       if @objects.size >= @limit
-        raise HandleExhaustedError.new("the invocation created more than #{@limit} Handles",
+        raise HandleExhaustedError.new("the invocation created more than #{@limit} Handles (max_handles)",
                                        klass: "Kobako::HandleExhaustedError")
       end
       @objects << object

@@ -13,7 +13,8 @@ module Kobako
       @failures = execution.replay_record.failures
       @handles = execution.handle_table
       @cursor = 0
-      @transcript = Transcript.new
+      # Bounded by the recording it replays (only matching calls are recorded).
+      @transcript = Transcript.new(Transcript::MAX_CALLS, nil)
     end
 
     def call(request, token)

@@ -17,7 +17,7 @@ module Kobako
     Recorded = Struct.new(:kind, :envelope, :slots, :clock, :failures)
 
     attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :fuel, :gvl, :service_errors,
-                :max_service_calls
+                :max_service_calls, :transcript_limit, :max_handles
     # The guest's clock (:frozen, :host or a Time) and random seed (nil or an Integer); see Clock.
     attr_reader :clock, :seed
 
@@ -32,10 +32,14 @@ module Kobako
     # `compile_cache:` (default true) lets a source evaluated again run from the bytecode the
     # guest compiled for it the last time (shared by the Sandboxes of one guest module in
     # the process); false always compiles. It is off under `fuel:`.
+    # `transcript_limit:` caps the bytes of Service calls an Execution records (nil: only
+    # the 1,000-call cap); `max_handles:` caps the Handles one invocation may hand out, and
+    # so the host objects it keeps alive (contract X-2, docs/performance.md "Host memory").
     def initialize(wasm_path: nil, timeout: DEFAULT_TIMEOUT, memory_limit: DEFAULT_MEMORY_LIMIT,
                    stdout_limit: DEFAULT_OUTPUT_LIMIT, stderr_limit: DEFAULT_OUTPUT_LIMIT, fuel: nil, gvl: :hold,
                    service_errors: :sanitized, max_service_calls: DEFAULT_MAX_SERVICE_CALLS,
-                   clock: :frozen, seed: nil, compile_cache: true)
+                   clock: :frozen, seed: nil, compile_cache: true, transcript_limit: Transcript::MAX_BYTES,
+                   max_handles: HandleTable::DEFAULT_MAX)
       @timeout = Options.timeout(timeout)
       @memory_limit = Options.byte_limit(:memory_limit, memory_limit)
       @stdout_limit = Options.byte_limit(:stdout_limit, stdout_limit)
@@ -44,6 +48,8 @@ module Kobako
       @gvl = Options.gvl(gvl)
       @service_errors = ServiceErrors.policy(service_errors)
       @max_service_calls = Options.count(:max_service_calls, max_service_calls)
+      @transcript_limit = Options.byte_limit(:transcript_limit, transcript_limit)
+      @max_handles = Options.handles(max_handles)
       @clock = Clock.option(clock)
       @seed = Clock.seed(seed)
       @wasm_path = wasm_path.nil? ? DEFAULT_WASM_PATH : Options.wasm_path(wasm_path)
@@ -150,8 +156,9 @@ module Kobako
       record = execution.replay_record
       raise ArgumentError, "this Execution ended before its script ran, so there is nothing to replay" unless record
       if execution.calls_dropped.positive?
-        raise ArgumentError, "cannot replay: the recording keeps only the first #{Transcript::MAX_CALLS} of " \
-                             "#{execution.calls.size + execution.calls_dropped} Service calls"
+        raise ArgumentError, "cannot replay: the recording kept only the first #{execution.calls.size} of " \
+                             "#{execution.calls.size + execution.calls_dropped} Service calls (it keeps at most " \
+                             "#{Transcript::MAX_CALLS} calls and transcript_limit bytes)"
       end
 
       seal!
@@ -268,7 +275,8 @@ module Kobako
       source = source.dup.freeze unless source.frozen?
       input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame)
       clock = invocation_clock
-      invoke(HandleTable.new(parts.exposures), bindings, :eval, nil, bindings.frame, clock, source, nil) do |dispatcher|
+      invoke(HandleTable.new(parts.exposures, @max_handles), bindings, :eval, nil, bindings.frame, clock, source,
+             nil) do |dispatcher|
         @runtime.eval(input, dispatcher, clock)
       end
     end
@@ -277,7 +285,7 @@ module Kobako
       name = Sandbox.entrypoint_name(target)
       seal!
       bindings = Bindings.for(parts.services, given)
-      handles = HandleTable.new(parts.exposures)
+      handles = HandleTable.new(parts.exposures, @max_handles)
       envelope = begin
         Codec.encode([name, args, kwargs], handles: handles)
       rescue Exposures::NotExposed => e
@@ -307,7 +315,8 @@ module Kobako
       dispatcher = if with.is_a?(Replay)
                      with
                    else
-                     Dispatcher.new(parts.services, handles, parts.errors, bindings: with, max_calls: @max_service_calls)
+                     Dispatcher.new(parts.services, handles, parts.errors, bindings: with, max_calls: @max_service_calls,
+                                                                           transcript_limit: @transcript_limit)
                    end
       snapshot = Deadline.during(@timeout) { yield dispatcher }
       seen = remember(snapshot)
@@ -422,6 +431,13 @@ module Kobako
         return value if value.is_a?(Integer) && value.positive?
 
         raise ArgumentError, "#{name} must be nil or a positive Integer, got #{value.inspect}"
+      end
+
+      def handles(value)
+        return value if value.is_a?(Integer) && value.positive? && value <= HandleTable::MAX_HANDLES
+
+        raise ArgumentError, "max_handles must be a positive Integer (at most #{HandleTable::MAX_HANDLES}), " \
+                             "got #{value.inspect}"
       end
 
       def flag(name, value)

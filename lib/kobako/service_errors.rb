@@ -34,17 +34,17 @@ module Kobako
     ERRNO = /\AErrno::E[A-Z0-9]+\z/
 
     # Classes an app raises with words of its own (`raise ArgumentError, "amount must be
-    # positive"`, `raise "no such order"`) whose messages pass when app code raised them.
-    # When Ruby itself raises one of these inside the app's own method (not inside a C
-    # method or a library), its message carries no host data, or the exception carries the
-    # object it is about (NameError, KeyError, FrozenError), which tells it apart. Others
-    # (TypeError, NoMatchingPatternError, RegexpError, ...) Ruby raises with inspections of
-    # the app's objects from plain Ruby code, so their messages never pass unless the app
-    # defined the class.
-    APP_RAISABLE = Set.new(%w[
-      StandardError RuntimeError ArgumentError NotImplementedError IndexError KeyError StopIteration
-      RangeError ZeroDivisionError NameError NoMethodError FrozenError
-    ]).freeze
+    # positive"`, `raise "no such order"`), whose messages pass when the app's own code
+    # raised them. Ruby itself raises these inside an app's method (rather than inside a C
+    # method or a library) only with messages that carry no host data, except for the
+    # wordings in RUBY_WORDINGS (its KeyErrors come from C methods such as Hash#fetch). Every
+    # other class (TypeError, NameError, FrozenError, NoMatchingPatternError, RegexpError,
+    # RangeError, ...) Ruby raises from plain Ruby code with inspections or class names of
+    # the app's objects, so their messages pass only when the app defined the class.
+    APP_RAISABLE = Set.new(%w[StandardError RuntimeError ArgumentError NotImplementedError KeyError IndexError]).freeze
+    # What Ruby's VM says in an app's own frame about the app's objects: a failed comparison
+    # (`[a, b].max`) names classes, keywords the caller passed, Array#pack's format (3.3).
+    RUBY_WORDINGS = /\A(?:comparison of .+ failed|unknown keywords?: |unknown pack directive |too few arguments\z)/m
 
     # Longest message (in characters) a script is shown.
     MAX_MESSAGE = 2_000
@@ -55,7 +55,7 @@ module Kobako
     BACKTRACE_LOCATIONS = Exception.instance_method(:backtrace_locations)
     EQUAL = BasicObject.instance_method(:equal?)
     KERNEL_CLASS = Kernel.instance_method(:class)
-    # Exceptions Ruby raises about an object carry it; one the app raises by hand does not.
+    # The objects an exception Ruby raised is about, when it says (which argument it was).
     CARRIED = [
       [NameError, NameError.instance_method(:receiver)],
       [KeyError, KeyError.instance_method(:receiver)],
@@ -66,8 +66,6 @@ module Kobako
     # Labels of backtrace frames that are Ruby code (a C method's frame is labelled with
     # its bare name).
     RUBY_FRAME = /\A(?:block |block \(|rescue in |ensure in |<)/
-    # Arity messages Ruby raises in the app's own frame name keywords the caller passed.
-    CALLER_KEYWORDS = /\Aunknown keywords?:/
     # Plain values whose inspect the script may be shown when it passed them itself.
     SCRIPT_VALUES = [String, Symbol, Integer, Float, NilClass, TrueClass, FalseClass].freeze
 
@@ -131,13 +129,12 @@ module Kobako
     # the exception's class (or the nearest named class above an anonymous one) is defined
     # in the app's own code, or when the app's own code raised one of the APP_RAISABLE
     # classes by hand: the top frame of the backtrace is in the app (not Ruby's, a gem's or
-    # kobako's code), is not a C method's frame, and the exception carries no object Ruby
-    # attached (the receiver of a NameError, the key of a KeyError, ...).
+    # kobako's code), is not a C method's frame, and the text is none of Ruby's
+    # RUBY_WORDINGS.
     def app_written?(error)
       named = nearest_named_class(error)
       return true if app_defined?(named)
       return false unless named && APP_RAISABLE.include?(MODULE_NAME.bind_call(named))
-      return false if carries_object?(error)
 
       raised_by_app_code?(error)
     end
@@ -165,7 +162,7 @@ module Kobako
       return rebuilt_message(error, klass, call) unless app_written?(error)
 
       text = original_message(error)
-      if CALLER_KEYWORDS.match?(text) && !app_defined?(nearest_named_class(error))
+      if RUBY_WORDINGS.match?(text) && !app_defined?(nearest_named_class(error))
         return rebuilt_message(error, klass, call)
       end
 
@@ -195,17 +192,6 @@ module Kobako
     def app_class_name(error)
       klass = Capabilities.class_of(error)
       app_defined?(klass) ? MODULE_NAME.bind_call(klass) : nil
-    end
-
-    def carries_object?(error)
-      CARRIED.any? do |klass, reader|
-        next false unless klass === error
-
-        reader.bind_call(error)
-        true
-      rescue ArgumentError
-        false
-      end
     end
 
     def raised_by_app_code?(error)

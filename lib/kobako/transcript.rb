@@ -5,45 +5,63 @@ module Kobako
   # nothing per call; decoded only when someone reads Execution#calls. Sandbox#replay
   # answers a re-run from it.
   #
-  # Capped at MAX_CALLS entries so a script calling in a loop cannot exhaust host memory;
-  # calls past the cap are only counted.
+  # Bounded so a script calling in a loop cannot make the host hold more than a fixed
+  # budget (contract X-2): at most MAX_CALLS entries and `byte_limit` bytes (the Sandbox's
+  # `transcript_limit:`, MAX_BYTES by default) of requests, responses and block calls,
+  # counting ENTRY_OVERHEAD for each. The recording is always a prefix of the calls: once
+  # a call does not fit, it and every later call are only counted (#dropped).
   class Transcript
     MAX_CALLS = 1000
+    MAX_BYTES = 4 << 20
+    # What the host keeps per recorded String besides its bytes (the object itself).
+    ENTRY_OVERHEAD = 40
 
     # One recorded call, as read back: request/response bytes, duration in seconds, and
     # [[request, answer], ...] for the block calls made while it ran (nil for none).
     Entry = Struct.new(:request, :response, :duration, :yields)
 
-    attr_reader :dropped
+    attr_reader :dropped, :bytes
 
-    def initialize(limit = MAX_CALLS)
+    # `byte_limit` nil: no byte cap (only MAX_CALLS).
+    def initialize(limit = MAX_CALLS, byte_limit = MAX_BYTES)
       @requests = []
       @responses = []
       @durations = []
       @yields = nil
       @dropped = 0
       @limit = limit
+      @byte_limit = byte_limit
+      @bytes = 0
+      @full = false
     end
 
-    # The number of a new entry for a call that starts now, or nil when the list is full.
+    # The number of a new entry for a call that starts now, or nil when it is not recorded.
     def open(request)
-      if @requests.size >= @limit
+      if @full || @requests.size >= @limit || !fits?(request)
+        @full = true
         @dropped += 1
         return nil
       end
+      @bytes += cost(request)
       @requests << request
       @requests.size - 1
     end
 
     def close(index, response, duration)
-      return unless index
+      return unless index && index < @requests.size
+      return drop_from(index) unless fits?(response)
 
+      @bytes += cost(response)
       @responses[index] = response
       @durations[index] = duration
     end
 
     def record_yield(index, request, answer)
-      ((@yields ||= {})[index] ||= []) << [request, answer].freeze if index
+      return unless index && index < @requests.size
+      return drop_from(index) unless fits?(request, answer)
+
+      @bytes += cost(request) + cost(answer)
+      ((@yields ||= {})[index] ||= []) << [request, answer].freeze
     end
 
     # The recorded calls as Entries.
@@ -54,5 +72,33 @@ module Kobako
     end
 
     def size = @requests.size + @dropped
+
+    # True when every call was recorded.
+    def complete? = @dropped.zero?
+
+    private
+
+    def cost(bytes) = bytes.bytesize + ENTRY_OVERHEAD
+
+    def fits?(*parts)
+      @byte_limit.nil? || @bytes + parts.sum { |b| cost(b) } <= @byte_limit
+    end
+
+    # Forgets the entry `index` and every later one (calls made inside it), which become
+    # dropped calls: the recording stays a prefix of what happened.
+    def drop_from(index)
+      removed = @requests.size - index
+      (index...@requests.size).each do |i|
+        @bytes -= cost(@requests[i])
+        @bytes -= cost(@responses[i]) if @responses[i]
+        (@yields&.delete(i) || []).each { |req, ans| @bytes -= cost(req) + cost(ans) }
+      end
+      @requests.slice!(index..)
+      @responses.slice!(index..)
+      @durations.slice!(index..)
+      @dropped += removed
+      @full = true
+      nil
+    end
   end
 end

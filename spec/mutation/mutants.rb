@@ -3,6 +3,7 @@
 # its permissive form. The adversarial and fuzz suites must then fail; a mutant they do
 # not catch means a rule with no test.
 require "kobako"
+require "kobako/code_mode"
 
 module KobakoMutants
   ALL = {
@@ -48,8 +49,32 @@ module KobakoMutants
     "public_class" => -> { Kobako::ServiceErrors.prepend(Module.new { def public_class_name(error) = error.class.name }) },
     # Codec: its own messages never inspect host objects.
     "key_label" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def key_label(key, _) = key.inspect }) },
-    # Codec: subclasses cross as plain copies, without running their methods.
-    "plain_copy" => -> { Kobako::Codec.singleton_class.prepend(Module.new { def plain(value, *) = value }) },
+    # Messages (X-1): only text the app wrote passes; the permissive form trusts every message.
+    "app_written" => -> { Kobako::ServiceErrors.prepend(Module.new { def app_written?(*) = true }) },
+    # Messages: code under Ruby's, a gem's or kobako's directories is not the app's.
+    "code_origin" => -> { Kobako::CodeOrigin.singleton_class.prepend(Module.new { def library?(*) = false }) },
+    # Messages: an exception raised inside a C method was raised by Ruby, not by the app.
+    "raised_by_app_code" => -> { Kobako::ServiceErrors.prepend(Module.new { def raised_by_app_code?(*) = true }) },
+    # Messages: what Ruby's VM says about objects in the app's own frame is Ruby's text.
+    "ruby_wordings" => -> { Kobako::ServiceErrors.const_set(:RUBY_WORDINGS, /(?!)/) },
+    # Code mode: a model reads the value as the script saw it (Handles, not host inspects).
+    "guest_view" => -> { Kobako::CodeMode::GuestView.singleton_class.prepend(Module.new { def inspect(v, *) = v.inspect }) },
+    # Code mode: a model reads the guest's text, not the host-only detail.
+    "guest_message" => lambda {
+      Kobako::GuestFailure.prepend(Module.new { def guest_message = message })
+    },
+    # Host memory (X-2): the transcript keeps at most transcript_limit bytes.
+    "transcript_budget" => -> { Kobako::Transcript.prepend(Module.new { def fits?(*) = true }) },
+    # Host memory: failures keep at most MAX_FAILURE_BYTES.
+    "failure_budget" => -> { Kobako::Dispatcher.const_set(:MAX_FAILURE_BYTES, Float::INFINITY) },
+    # Host memory: an invocation hands out at most max_handles Handles.
+    "handle_cap" => lambda {
+      Kobako::HandleTable.prepend(Module.new do
+        def initialize(exposures = Kobako::Exposures.new, _limit = nil) = super(exposures, Kobako::HandleTable::MAX_HANDLES)
+      end)
+    },
+    # Host memory: a script's error message and backtrace are clipped.
+    "error_clip" => -> { Kobako::Transport.singleton_class.prepend(Module.new { def clip(text, *) = text }) },
     # Slots: an object fills a slot only with a declaration (the permissive form infers).
     "slot_declared" => lambda {
       Kobako::Services.prepend(Module.new do

@@ -252,7 +252,7 @@ type Check = fn(&[u8], usize) -> Result<(), kobako_guest::reader::CheckError>;
 /// Host memory one decoded value may take (contract X-2): a payload is at most 16 MiB, but
 /// each byte of it can become an object of 40 (`[[]] * n`), so the cost is counted before
 /// anything is built.
-pub const MAX_DECODED: u64 = 64 << 20;
+pub const MAX_DECODED: u64 = 32 << 20;
 
 /// Bytes of host memory the objects `input` decodes to take, counted as CRuby lays them
 /// out on 64-bit: 40 per heap object, 8 per Array slot, about 48 per Hash entry, the bytes
