@@ -1,6 +1,5 @@
 require_relative "../kobako"
 require_relative "code_mode/api_reference"
-require_relative "code_mode/guest_view"
 require_relative "code_mode/tool_result"
 
 module Kobako

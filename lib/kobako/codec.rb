@@ -63,7 +63,8 @@ module Kobako
     rescue LeafRefused, Exposures::NotExposed
       raise refusal(value, refused, handles)
     rescue TooDeep => e
-      raise UnsupportedValue, "#{place(value) { |_, depth| depth >= MAX_DEPTH }[0, 60]}...: #{e.message}"
+      deep = place(value) { |node, depth| depth >= MAX_DEPTH && (Array === node || Hash === node) }
+      raise UnsupportedValue, "#{deep[0, 60]}...: #{e.message}"
     end
 
     # Raised by the leaf block for an object that cannot cross; #encode names its place.
@@ -88,35 +89,52 @@ module Kobako
     end
 
     # The place ("value[1][\"items\"][0]") of the first node, in the order the packer
-    # walks, for which the block is true; "value" if none is. The walk is bounded like the
-    # packer's (a shared subtree is walked again each time it appears, up to MAX_PAYLOAD
-    # nodes in all).
-    def place(value)
-      budget = MAX_PAYLOAD
-      stack = [[value, "value", 0]]
-      until stack.empty?
-        node, path, depth = stack.pop
-        return path if yield(node, depth)
-        return "value" if (budget -= 1).negative?
+    # walks, for which the block is true; "value" if none is. Keeps only the containers and
+    # positions on the current path, and skips a container already searched in full at the
+    # same depth or deeper, so a value sharing subtrees (`a = [a, a]` forty times) is
+    # searched in time linear in its distinct containers, not in its expansion.
+    def place(value, &test)
+      trail = [] # container, position, container, position, ...
+      found = search(value, 0, trail, {}.compare_by_identity, test)
+      return "value" unless found
 
-        case node
-        when Array
-          next if depth >= MAX_DEPTH
+      path = +"value"
+      trail.each_slice(2) do |container, position|
+        path << if Array === container
+                  "[#{position}]"
+                else
+                  key, = HASH_TO_H.bind_call(container).to_a[position / 2]
+                  position.even? ? " key ##{position / 2}" : "[#{key_label(key, position / 2)}]"
+                end
+      end
+      path
+    end
 
-          items = ARRAY_TO_A.bind_call(node)
-          (items.size - 1).downto(0) { |i| stack.push([items[i], "#{path}[#{i}]", depth + 1]) }
-        when Hash
-          next if depth >= MAX_DEPTH
+    def search(node, depth, trail, searched, test)
+      return true if test.call(node, depth)
+      return false unless Array === node || Hash === node
+      return false if depth >= MAX_DEPTH || (searched[node] || -1) >= depth
 
-          pairs = HASH_TO_H.bind_call(node).to_a
-          (pairs.size - 1).downto(0) do |i|
-            k, v = pairs[i]
-            stack.push([v, "#{path}[#{key_label(k, i)}]", depth + 1])
-            stack.push([k, "#{path} key ##{i}", depth + 1])
-          end
+      if Array === node
+        ARRAY_TO_A.bind_call(node).each_with_index do |item, i|
+          trail.push(node, i)
+          return true if search(item, depth + 1, trail, searched, test)
+
+          trail.pop(2)
+        end
+      else
+        HASH_TO_H.bind_call(node).each_with_index do |(k, v), i|
+          trail.push(node, 2 * i)
+          return true if search(k, depth + 1, trail, searched, test)
+
+          trail[-1] = 2 * i + 1
+          return true if search(v, depth + 1, trail, searched, test)
+
+          trail.pop(2)
         end
       end
-      "value"
+      searched[node] = depth
+      false
     end
 
     # Packs a value that is already prepared (plain values, HandleRefs, Faults) as is.

@@ -97,7 +97,7 @@ module Kobako
     end
 
     def inspect
-      outcome = ok? ? "value=#{value.inspect[0, 80]}" : "error=#{error.class}: #{error.message[0, 80].inspect}"
+      outcome = ok? ? "value=#{GuestView.inspect(value, @handles)[0, 80]}" : "error=#{error.class}: #{error.message[0, 80].inspect}"
       "#<Kobako::Execution #{outcome} stdout=#{stdout.bytesize}B calls=#{calls.size + calls_dropped} " \
         "wall_time=#{usage.wall_time}>"
     end

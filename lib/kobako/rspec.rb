@@ -30,7 +30,7 @@ module Kobako
           backtrace = error.respond_to?(:backtrace_lines) ? error.backtrace_lines : []
           backtrace.first(5).each { |line| lines << "    from #{line}" }
         else
-          lines << "the script returned #{execution.value.inspect}"
+          lines << "the script returned #{Kobako::GuestView.inspect(execution.value, execution.handle_table)}"
         end
         lines << "  stdout: #{clip(execution.stdout)}" unless execution.stdout.empty?
         lines << "  stderr: #{clip(execution.stderr)}" unless execution.stderr.empty?
@@ -148,13 +148,13 @@ module Kobako
       def error_of(actual)
         case actual
         when Kobako::Execution
-          @value_text = " with #{actual.value.inspect}" if actual.ok?
+          @value_text = " with #{Kobako::GuestView.inspect(actual.value, actual.handle_table)}" if actual.ok?
           @output = actual.stdout.empty? ? "" : "\n  stdout: #{Describe.clip(actual.stdout)}"
           actual.error
         when Proc
           begin
             value = actual.call
-            @value_text = " with #{value.inspect}"
+            @value_text = " with #{Kobako::GuestView.inspect(value)}"
             nil
           rescue Kobako::Error => e
             e

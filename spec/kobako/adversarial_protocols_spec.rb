@@ -2,6 +2,8 @@ require "spec_helper"
 require "set"
 require "timeout"
 require "kobako/code_mode"
+require "kobako/cli"
+require "stringio"
 
 # Contract S-3/X-1 attacked through Ruby's implicit protocols: a script puts Handles where
 # Ruby calls methods without being asked (Hash keys, Sets, comparisons, sorting,
@@ -152,10 +154,16 @@ RSpec.describe Kobako::Sandbox, "implicit protocol calls on host objects (advers
     expect(calls).to eq([])
   end
 
-  it "never runs a host object's methods when CodeMode shows a value holding it" do
+  it "never runs a host object's methods when kobako shows a value holding it (CodeMode, CLI, Execution)" do
     result = Kobako::CodeMode.run(sandbox, "a, b = Rows.call; [a, { a => b }]")
     expect(result.to_h[:value]).to include("#<Kobako::Handle ProtocolRow>")
     result.to_s
+    execution = result.execution
+    expect(execution.inspect).to include("#<Kobako::Handle ProtocolRow>")
+    report = Kobako::CLI::Report.new(execution)
+    expect(report.to_h[:value]).to eq(["#<Kobako::Handle ProtocolRow>", { "#<Kobako::Handle ProtocolRow>" => "#<Kobako::Handle ProtocolRow>" }])
+    report.to_json
+    report.print(StringIO.new, StringIO.new, value: true)
     expect(calls).to eq([])
   end
 

@@ -66,6 +66,11 @@ RSpec.describe Kobako::Sandbox, "host memory budget (adversarial, X-2)" do
     expect(message).to start_with("Dag.call returned a value that cannot cross to the sandbox: the encoded value is " \
                                   "over the 16777216-byte limit")
     expect { Kobako::Codec.encode([[1] * 10] * 2_000_000) }.to raise_error(Kobako::Codec::UnsupportedValue, /16777216-byte limit/)
+    # Naming the place of an object that cannot cross searches each shared subtree once.
+    dag = [1]
+    20.times { dag = [dag, dag] }
+    expect { Kobako::Codec.encode([dag, dag, Object.new]) }
+      .to raise_error(Kobako::Codec::UnsupportedValue, "value[2]: Object is not a supported sandbox value type")
   end
 
   it "refuses a value the host would need more than 32 MiB to rebuild, naming the limit and the size" do

@@ -58,7 +58,7 @@ module KobakoMutants
     # Messages: what Ruby's VM says about objects in the app's own frame is Ruby's text.
     "ruby_wordings" => -> { Kobako::ServiceErrors.const_set(:RUBY_WORDINGS, /(?!)/) },
     # Code mode: a model reads the value as the script saw it (Handles, not host inspects).
-    "guest_view" => -> { Kobako::CodeMode::GuestView.singleton_class.prepend(Module.new { def inspect(v, *) = v.inspect }) },
+    "guest_view" => -> { Kobako::GuestView.singleton_class.prepend(Module.new { def inspect(v, *) = v.inspect }) },
     # Code mode: a model reads the guest's text, not the host-only detail.
     "guest_message" => lambda {
       Kobako::GuestFailure.prepend(Module.new { def guest_message = message })

@@ -79,7 +79,7 @@ module Kobako
         if (error = execution.error)
           @output.puts(Report.describe(error))
         else
-          @output.puts("=> #{execution.value.inspect}")
+          @output.puts("=> #{GuestView.inspect(execution.value, execution.handle_table)}")
         end
         @output.flush
       end

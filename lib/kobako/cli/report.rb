@@ -22,15 +22,15 @@ module Kobako
           stderr.puts(Report.describe(error))
           Report.backtrace(error).each { |line| stderr.puts("\tfrom #{line}") }
         elsif value
-          stdout.puts(@execution.value.inspect)
+          stdout.puts(GuestView.inspect(@execution.value, @execution.handle_table))
         end
       end
 
       def to_h
         error = @execution.error
         {
-          ok: error.nil?, value: error ? nil : Report.jsonable(@execution.value),
-          inspect: error ? nil : @execution.value.inspect,
+          ok: error.nil?, value: error ? nil : Report.jsonable(@execution.value, @execution.handle_table),
+          inspect: error ? nil : GuestView.inspect(@execution.value, @execution.handle_table),
           stdout: Report.text(@execution.stdout), stderr: Report.text(@execution.stderr),
           stdout_truncated: @execution.stdout_truncated?, stderr_truncated: @execution.stderr_truncated?,
           usage: @execution.usage.to_h,
@@ -51,16 +51,26 @@ module Kobako
       def self.backtrace(error) = error.respond_to?(:backtrace_lines) ? error.backtrace_lines : []
 
       # A value in JSON's terms: Symbols and other keys as Strings, Floats that JSON cannot
-      # carry (NaN, Infinity) and host objects (Handles) as their inspect.
-      def self.jsonable(value)
-        case value
-        when nil, true, false, Integer then value
-        when String then utf8?(value) ? value.encode(Encoding::UTF_8) : value.inspect
-        when Float then value.finite? ? value : value.to_s
-        when Symbol then value.to_s
-        when Array then value.map { |v| jsonable(v) }
-        when Hash then value.to_h { |k, v| [k.is_a?(String) ? k : k.to_s, jsonable(v)] }
-        else value.inspect
+      # carry (NaN, Infinity), and host objects (Handles) as the guest shows them (GuestView:
+      # none of the host object's own methods run).
+      def self.jsonable(value, handles = nil)
+        case GuestView::KERNEL_CLASS.bind_call(value).name
+        when "NilClass", "TrueClass", "FalseClass", "Integer" then value
+        when "String" then utf8?(value) ? value.encode(Encoding::UTF_8) : value.inspect
+        when "Float" then value.finite? ? value : value.to_s
+        when "Symbol" then value.to_s
+        when "Array" then value.map { |v| jsonable(v, handles) }
+        when "Hash" then value.to_h { |k, v| [jsonable_key(k, handles), jsonable(v, handles)] }
+        when "Kobako::Execution::HandleRef" then value.inspect # a recorded call's Handle
+        else GuestView.label(value, handles)
+        end
+      end
+
+      def self.jsonable_key(key, handles)
+        case GuestView::KERNEL_CLASS.bind_call(key).name
+        when "String" then key
+        when "Symbol", "Integer", "Float", "NilClass", "TrueClass", "FalseClass" then key.to_s
+        else GuestView.inspect(key, handles)
         end
       end
 

@@ -23,7 +23,7 @@ module Kobako
 
       def to_h
         {
-          ok: ok?, value: ok? ? clipped(GuestView.inspect(@execution.value, @execution.handle_table)) : nil,
+          ok: ok?, value: ok? ? clipped(Kobako::GuestView.inspect(@execution.value, @execution.handle_table)) : nil,
           stdout: clipped(@execution.stdout), stderr: clipped(@execution.stderr), error: error_h
         }
       end
