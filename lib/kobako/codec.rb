@@ -49,6 +49,12 @@ module Kobako
     # objects that are not plain values. Nothing of the value's own runs: Array, Hash and
     # String subclasses cross as their plain contents.
     def encode(value, handles: nil)
+      # Most Service results are one scalar: no walk, no leaf block.
+      case value
+      when Integer then return Runtime.pack(value) if value.bit_length < 64
+      when String, Symbol, nil, true, false, Float then return Runtime.pack(value)
+      end
+
       described = nil
       refused = nil
       leaf = lambda do |object|

@@ -58,7 +58,7 @@ module Kobako
 
     def record_yield(index, request, answer)
       return unless index && index < @requests.size
-      return drop_from(index) unless fits?(request, answer)
+      return drop_from(index) unless fits?(request, cost(answer))
 
       @bytes += cost(request) + cost(answer)
       ((@yields ||= {})[index] ||= []) << [request, answer].freeze
@@ -80,8 +80,8 @@ module Kobako
 
     def cost(bytes) = bytes.bytesize + ENTRY_OVERHEAD
 
-    def fits?(*parts)
-      @byte_limit.nil? || @bytes + parts.sum { |b| cost(b) } <= @byte_limit
+    def fits?(bytes, more = 0)
+      @byte_limit.nil? || @bytes + cost(bytes) + more <= @byte_limit
     end
 
     # Forgets the entry `index` and every later one (calls made inside it), which become
