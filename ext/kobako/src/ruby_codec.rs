@@ -445,3 +445,66 @@ fn symbol(ruby: &Ruby, name: &[u8]) -> Result<Value, Error> {
         Err(_) => ruby.str_from_slice(name).funcall("to_sym", ()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{flonum, host_cost};
+    use kobako_guest::msgpack::Writer;
+
+    fn bytes(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
+        let mut w = Writer::new();
+        f(&mut w);
+        w.bytes().to_vec()
+    }
+
+    #[test]
+    fn immediates_cost_nothing() {
+        assert_eq!(host_cost(&bytes(|w| w.nil())), 0);
+        assert_eq!(host_cost(&bytes(|w| w.int(1 << 40))), 0);
+        assert_eq!(host_cost(&bytes(|w| w.float(1.5))), 0);
+    }
+
+    #[test]
+    fn heap_objects_cost_what_cruby_allocates() {
+        // An Array of three empty Arrays: the outer object and slots, three objects.
+        let nested = bytes(|w| {
+            w.array_header(3);
+            for _ in 0..3 {
+                w.array_header(0);
+            }
+        });
+        assert_eq!(host_cost(&nested), 40 + 3 * 8 + 3 * 40);
+        assert_eq!(host_cost(&bytes(|w| w.string(b"abcdef"))), 40 + 6);
+        assert_eq!(host_cost(&bytes(|w| w.int(i64::MAX))), 40); // a Bignum on the host
+        assert_eq!(host_cost(&bytes(|w| w.float(1e300))), 40); // not a flonum
+        let map = bytes(|w| {
+            w.map_header(2);
+            for _ in 0..4 {
+                w.nil();
+            }
+        });
+        assert_eq!(host_cost(&map), 40 + 2 * 48);
+    }
+
+    #[test]
+    fn a_small_payload_can_cost_much_more_than_its_size() {
+        let many = bytes(|w| {
+            w.array_header(1_000_000);
+            for _ in 0..1_000_000 {
+                w.array_header(0);
+            }
+        });
+        assert!(many.len() < 1_100_000);
+        assert_eq!(host_cost(&many), 40 + 8 * 1_000_000 + 40 * 1_000_000);
+    }
+
+    #[test]
+    fn flonums_follow_cruby() {
+        for f in [0.0, 1.0, -1.0, 0.1, 1e10, -2.5e-10, f64::MAX / 1e300] {
+            assert!(flonum(f), "{f} is a flonum");
+        }
+        for f in [1e300, -1e-300, f64::INFINITY, f64::NAN, -0.0] {
+            assert!(!flonum(f), "{f} is a heap Float");
+        }
+    }
+}
