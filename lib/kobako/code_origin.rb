@@ -18,6 +18,8 @@ module Kobako
     @lock = Mutex.new
     @roots = nil
     @roots_key = nil
+    @verdicts = {} # path => library?, for the paths seen in backtraces (bounded)
+    MAX_VERDICTS = 4096
 
     module_function
 
@@ -27,18 +29,28 @@ module Kobako
       return true unless path.is_a?(String) && !path.empty?
       return true if path.start_with?("<", "(eval")
 
-      full = File.expand_path(path)
-      roots.any? { |root| full == root || full.start_with?("#{root}/") }
+      roots = self.roots
+      verdict = @verdicts[path]
+      return verdict unless verdict.nil?
+
+      full = path.start_with?("/") ? path : File.expand_path(path)
+      verdict = roots.any? { |root| full.start_with?(root) }
+      @verdicts.clear if @verdicts.size >= MAX_VERDICTS
+      @verdicts[path.frozen? ? path : path.dup.freeze] = verdict
     end
 
-    # The directories of library code, worked out again when gems are loaded.
+    # The directories of library code, each with a trailing "/", worked out again (and the
+    # verdicts forgotten) when gems are loaded.
     def roots
       key = defined?(Gem) && Gem.respond_to?(:loaded_specs) ? Gem.loaded_specs.size : 0
       return @roots if @roots && @roots_key == key
 
       @lock.synchronize do
-        @roots = collect_roots.freeze
-        @roots_key = key
+        unless @roots && @roots_key == key
+          @verdicts = {}
+          @roots = collect_roots.map { |dir| "#{dir}/".freeze }.freeze
+          @roots_key = key
+        end
       end
       @roots
     end
@@ -60,9 +72,12 @@ module Kobako
 
     # The directories not inside another of `dirs`.
     def outermost(dirs)
-      dirs.uniq.sort_by(&:length).each_with_object([]) do |dir, kept|
-        kept << dir unless kept.any? { |root| dir.start_with?("#{root}/") }
+      kept = []
+      dirs.uniq.sort_by(&:length).each do |dir|
+        slashed = "#{dir}/"
+        kept << slashed unless kept.any? { |root| slashed.start_with?(root) }
       end
+      kept.map { |root| root.chomp("/") }
     end
 
     # The directory of the Gemfile when Bundler runs the app (nil otherwise).
@@ -81,3 +96,6 @@ module Kobako
     end
   end
 end
+
+# Worked out while kobako loads, not during the first Service error.
+Kobako::CodeOrigin.roots
