@@ -36,22 +36,26 @@ module Kobako
     end
 
     # The number of a new entry for a call that starts now, or nil when it is not recorded.
+    # (The byte arithmetic is written out: this runs on every Service call.)
     def open(request)
-      if @full || @requests.size >= @limit || !fits?(request)
+      size = request.bytesize + ENTRY_OVERHEAD
+      if @full || @requests.size >= @limit || (@byte_limit && @bytes + size > @byte_limit)
         @full = true
         @dropped += 1
         return nil
       end
-      @bytes += cost(request)
+      @bytes += size
       @requests << request
       @requests.size - 1
     end
 
     def close(index, response, duration)
       return unless index && index < @requests.size
-      return drop_from(index) unless fits?(response)
 
-      @bytes += cost(response)
+      size = response.bytesize + ENTRY_OVERHEAD
+      return drop_from(index) if @byte_limit && @bytes + size > @byte_limit
+
+      @bytes += size
       @responses[index] = response
       @durations[index] = duration
     end

@@ -64,7 +64,9 @@ module KobakoMutants
       Kobako::GuestFailure.prepend(Module.new { def guest_message = message })
     },
     # Host memory (X-2): the transcript keeps at most transcript_limit bytes.
-    "transcript_budget" => -> { Kobako::Transcript.prepend(Module.new { def fits?(*) = true }) },
+    "transcript_budget" => lambda {
+      Kobako::Transcript.prepend(Module.new { def initialize(limit = Kobako::Transcript::MAX_CALLS, *) = super(limit, nil) })
+    },
     # Host memory: failures keep at most MAX_FAILURE_BYTES.
     "failure_budget" => -> { Kobako::Dispatcher.const_set(:MAX_FAILURE_BYTES, Float::INFINITY) },
     # Host memory: an invocation hands out at most max_handles Handles.
