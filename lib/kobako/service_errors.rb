@@ -54,7 +54,6 @@ module Kobako
     MODULE_ANCESTORS = Module.instance_method(:ancestors)
     BACKTRACE_LOCATIONS = Exception.instance_method(:backtrace_locations)
     EQUAL = BasicObject.instance_method(:equal?)
-    KERNEL_CLASS = Kernel.instance_method(:class)
     # The objects an exception Ruby raised is about, when it says (which argument it was).
     CARRIED = [
       [NameError, NameError.instance_method(:receiver)],
@@ -210,10 +209,11 @@ module Kobako
       return nil unless KeyError === error
 
       key = KEY_OF.bind_call(error)
-      return nil unless SCRIPT_VALUES.include?(KERNEL_CLASS.bind_call(key))
+      kind = Capabilities.class_of(key)
+      return nil unless SCRIPT_VALUES.include?(kind)
 
       passed = call.args + call.kwargs.values
-      passed.any? { |arg| KERNEL_CLASS.bind_call(arg).equal?(KERNEL_CLASS.bind_call(key)) && arg == key } ? key : nil
+      passed.any? { |arg| Capabilities.class_of(arg).equal?(kind) && arg == key } ? key : nil
     rescue ArgumentError
       nil
     end

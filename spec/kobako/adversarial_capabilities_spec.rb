@@ -2,6 +2,7 @@ require "spec_helper"
 require "stringio"
 require "timeout"
 require_relative "../support/adversarial_hosts"
+require_relative "../support/leak_check"
 
 # Contract S-3 attacked the way an attacker would: every attack class that got around the
 # inferred allowlist (issue 11), through bound objects, lambdas, Method objects, classes,
@@ -48,10 +49,8 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
   end
 
   def expect_no_leak(code, text)
-    AdvHosts.leaks.each do |leak|
-      matched = leak.is_a?(Regexp) ? text.match?(leak) : text.include?(leak)
-      expect(matched).to be(false), "#{code}: host-only text #{leak.inspect} reached the guest: #{text.inspect}"
-    end
+    leak = LeakCheck.leak_in(text, AdvHosts.leaks)
+    expect(leak).to be_nil, "#{code}: host-only text #{leak.inspect} reached the guest: #{text.inspect}"
   end
 
   def expect_host_untouched

@@ -2,6 +2,7 @@ require "spec_helper"
 require "timeout"
 require "kobako/code_mode"
 require_relative "../support/host_text_attacks"
+require_relative "../support/leak_check"
 
 # Contract X-1 attacked: a script (and a model reading CodeMode results) makes Services
 # raise every core exception class about host objects holding a secret, on the Ruby that
@@ -14,11 +15,11 @@ RSpec.describe Kobako::Sandbox, "text that reaches a script (adversarial, X-1)" 
 
   let(:sandbox) { HostTextAttacks.sandbox }
 
+  def leak_in(text) = LeakCheck.leak_in(text, HostTextAttacks.leaks)
+
   def expect_no_leak(what, text)
-    HostTextAttacks.leaks.each do |leak|
-      matched = leak.is_a?(Regexp) ? text.match?(leak) : text.include?(leak)
-      expect(matched).to be(false), "#{what}: host-only text #{leak.inspect} reached the script: #{text.inspect}"
-    end
+    leak = leak_in(text)
+    expect(leak).to be_nil, "#{what}: host-only text #{leak.inspect} reached the script: #{text.inspect}"
   end
 
   # [class, message, service_class, service] as the script sees them after rescuing.
@@ -44,7 +45,7 @@ RSpec.describe Kobako::Sandbox, "text that reaches a script (adversarial, X-1)" 
         expect_no_leak("#{name} message", message)
         expect_no_leak("#{name} service_class", service_class)
         # Where Ruby's words carried host data, the script reads kobako's instead.
-        if HostTextAttacks.leaks.any? { |l| l.is_a?(Regexp) ? original.message.match?(l) : original.message.include?(l) }
+        if leak_in(original.message)
           expect(message).to start_with("Ledger.#{name} raised #{seen}")
         end
         expect(klass).to be_a(String)
@@ -56,7 +57,7 @@ RSpec.describe Kobako::Sandbox, "text that reaches a script (adversarial, X-1)" 
         body.call(nil)
         false
       rescue StandardError => e
-        HostTextAttacks.leaks.any? { |leak| leak.is_a?(Regexp) ? e.message.match?(leak) : e.message.include?(leak) }
+        leak_in(e.message)
       end
       expect(leaky).to be >= 15
     end
@@ -74,6 +75,44 @@ RSpec.describe Kobako::Sandbox, "text that reaches a script (adversarial, X-1)" 
         expect_no_leak("host-side ServiceError#message", e.message)
         expect(e.message).to eq("Ledger.frozen_hash raised FrozenError (details withheld: the message was about host data)")
       }
+    end
+  end
+
+  describe "from many threads at once" do
+    %i[hold release].each do |gvl|
+      it "rebuilds and passes messages the same way (gvl: #{gvl}), while GC compacts and the library roots are worked out anew" do
+        box = HostTextAttacks.sandbox(gvl: gvl)
+        names = HostTextAttacks.ruby_raised.keys + HostTextAttacks.app_raised.keys
+        expected = names.to_h { |name| [name, rescued_in(box, name)] }
+        Kobako::CodeOrigin.instance_variable_set(:@roots, nil) # a cold start of the lazy roots
+        stop = false
+        compactor = Thread.new do
+          until stop
+            GC.compact
+            Thread.pass
+          end
+        end
+        workers = Array.new(8) do |t|
+          Thread.new do
+            Array.new(30) do |i|
+              name = names[(t * 7 + i) % names.size]
+              [name, rescued_in(box, name)]
+            end
+          end
+        end
+        results = workers.flat_map(&:value)
+        stop = true
+        compactor.join
+        results.each do |name, seen|
+          expect(seen).to eq(expected[name]), "#{name} read #{seen.inspect} under threads"
+          expect_no_leak("#{name} (threads)", seen.join(" ")) if HostTextAttacks.ruby_raised.key?(name)
+        end
+      end
+    end
+
+    def rescued_in(box, name)
+      box.eval("begin; Ledger.#{name}('missing'); nil; rescue Kobako::ServiceError => e; " \
+               "[e.class.to_s, e.message, e.service_class, e.service]; end")
     end
   end
 

@@ -7,7 +7,10 @@ require "rbconfig"
 RSpec.describe "the guides and their examples" do
   root = File.expand_path("../..", __dir__)
   expected = {
-    "code_mode.md" => ["examples/code_mode/agent.rb", ["Did you mean? find", "value: 17.4", "Order 3 comes to 17.4 with tax."]],
+    "code_mode.md" => ["examples/code_mode/agent.rb",
+                       ["Did you mean? find", "value: 17.4", "Order 3 comes to 17.4 with tax.",
+                        "error: KeyError: Shop::Orders.find raised KeyError: key not found: 9",
+                        "error: FrozenError: Archive.call raised FrozenError (details withheld: the message was about host data)"]],
     "customer_formulas.md" => ["examples/formulas/pricing.rb",
                                ["acme: 108.9", "globex: 25",
                                 "initech: [:error, \"NoMethodError: Ctx::Order.subtotl is not callable from the sandbox\"]",

@@ -375,45 +375,38 @@ fn unpack_value(ruby: &Ruby, r: &mut Reader<'_>, ext: Value) -> Result<(Value, H
 
 /// A Hash. Keys are hashed by Ruby, which calls a key's #hash and #eql?; for a Handle that
 /// would run methods of a host object the host never declared (contract X-1). So a Hash
-/// whose keys include a Handle is built comparing keys by identity (one Handle id is one
-/// host object, as the guest compared them), which is sound only when every other key is
+/// whose keys include a Handle compares its keys by identity (one Handle id is one host
+/// object, as the guest compared them), which is sound only when every other key is
 /// identical to any key equal to it: Symbols, Integers that are fixnums, nil, true and
-/// false. Any other mix, or a Handle inside a key, is refused.
+/// false. Any other mix, or a Handle inside a key, is refused. The Hash is built as usual
+/// until a Handle key arrives; the keys already in it are then all of those kinds, and
+/// `compare_by_identity` rehashes them by identity.
 fn unpack_map(ruby: &Ruby, r: &mut Reader<'_>, ext: Value, len: u32) -> Result<(Value, HoldsHandle), Error> {
-    // Keys and values wait in a Ruby Array (reachable by the GC) until the kind of Hash is known.
-    let pairs = ruby.ary_new_capa(2 * len as usize);
-    let mut handle_keys = false;
-    let mut holds = false;
+    let hash = ruby.hash_new();
+    let mut by_identity = false;
     let mut identity_safe = true;
+    let mut holds = false;
     for _ in 0..len {
         let (key, key_holds) = unpack_value(ruby, r, ext)?;
         let (value, value_holds) = unpack_value(ruby, r, ext)?;
         if key_holds {
-            handle_keys = true;
             // A Handle directly as the key is fine; one inside an Array or Hash key is not.
-            if RArray::from_value(key).is_some() || RHash::from_value(key).is_some() {
+            if !identity_safe || RArray::from_value(key).is_some() || RHash::from_value(key).is_some() {
                 return Err(refused_key(ruby));
             }
+            if !by_identity {
+                let _: Value = hash.funcall("compare_by_identity", ())?;
+                by_identity = true;
+            }
         } else if !identity_key(ruby, key) {
+            if by_identity {
+                return Err(refused_key(ruby));
+            }
             identity_safe = false;
         }
         holds |= key_holds || value_holds;
-        pairs.push(key)?;
-        pairs.push(value)?;
-    }
-    if handle_keys && !identity_safe {
-        return Err(refused_key(ruby));
-    }
-    let hash = ruby.hash_new();
-    if handle_keys {
-        let _: Value = hash.funcall("compare_by_identity", ())?;
-    }
-    for i in 0..len as isize {
-        let key: Value = pairs.entry(2 * i)?;
-        let value: Value = pairs.entry(2 * i + 1)?;
-        hash.aset(key, value).map_err(|_| {
-            raise(ruby, &MALFORMED, "a Hash key could not be hashed on the host".into())
-        })?;
+        hash.aset(key, value)
+            .map_err(|_| raise(ruby, &MALFORMED, "a Hash key could not be hashed on the host".into()))?;
     }
     Ok((hash.as_value(), holds))
 }
