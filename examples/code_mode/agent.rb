@@ -49,6 +49,15 @@ class ScriptedModel
   end
 end
 
+# What a model reads about a Service's failure is what the script could read (contract
+# X-1): Ruby's words when every part of them came from the script (the key it asked
+# for), and never Ruby's text about host data: merging into the frozen ROWS would quote
+# the whole Hash, so kobako names the call and the class instead.
+puts "== a missing order", Kobako::CodeMode.run(sandbox, "Shop::Orders.find(9)").to_s.lines.first
+sandbox2 = Kobako::Sandbox.new(timeout: 2)
+sandbox2.bind(:Archive, ->(id) { Orders::ROWS.merge!(id => {}) }, doc: "Archives an order")
+puts "== a host error", Kobako::CodeMode.run(sandbox2, "Archive.call(3)").to_s.lines.first
+
 reference = sandbox.api_reference
 puts "== API reference (#{reference.length / 4} tokens, at 4 characters each)", reference
 messages = [{ role: "system", content: reference }, { role: "user", content: "What does order 3 cost with tax?" }]
@@ -65,12 +74,4 @@ answer = nil
   messages << { role: "assistant", content: step[:script] } << { role: "tool", content: result.to_s }
 end
 
-# What a model reads about a Service's failure is what the script could read (contract
-# X-1): Ruby's words when every part of them came from the script (the key it asked
-# for), and never Ruby's text about host data: merging into the frozen ROWS would quote
-# the whole Hash, so kobako names the call and the class instead.
-puts "== a missing order", Kobako::CodeMode.run(sandbox, "Shop::Orders.find(9)").to_s.lines.first
-sandbox2 = Kobako::Sandbox.new(timeout: 2)
-sandbox2.bind(:Archive, ->(id) { Orders::ROWS.merge!(id => {}) }, doc: "Archives an order")
-puts "== a host error", Kobako::CodeMode.run(sandbox2, "Archive.call(3)").to_s.lines.first
 exit(answer&.start_with?("Order 3") ? 0 : 1)
