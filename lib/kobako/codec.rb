@@ -2,8 +2,10 @@ module Kobako
   # MessagePack for the values that cross the boundary (contract A-4, W-3), packed and
   # unpacked by the native extension (Runtime.pack / Runtime.unpack, ext/kobako/src/
   # ruby_codec.rs); this module checks and prepares values and names what is wrong:
-  # nil, true, false, Integer (64-bit), Float, String (UTF-8 -> str, binary -> bin),
-  # Symbol (ext type 0), Array, Hash, nested at most MAX_DEPTH containers deep.
+  # nil, true, false, Integer (any size; beyond 64 bits ext type 3), Float, String
+  # (UTF-8 -> str, binary -> bin), Symbol (ext type 0), Array, Hash, and the value types of
+  # Codec::Wire (BigDecimal, Rational, Complex, Date, Time, Set, Range, Struct records:
+  # ext types 4-11), nested at most MAX_DEPTH levels deep.
   # With a HandleTable, any other object becomes a Handle (ext type 1) on the way to the
   # guest and comes back as itself (contract H-1/H-2). Faults (ext type 2) only appear as
   # the whole of a Service response or block result.
@@ -13,7 +15,7 @@ module Kobako
     FAULT_EXT = 2
     MAX_DEPTH = 128
     MAX_PAYLOAD = 16 << 20
-    INT64 = (-(2**63))..(2**63 - 1)
+    INTEGER_EXT = 3
 
     # A value that cannot cross the boundary (host side; the guest reports its own).
     class UnsupportedValue < ArgumentError; end
@@ -51,15 +53,25 @@ module Kobako
     def encode(value, handles: nil)
       # Most Service results are one scalar: no walk, no leaf block.
       case value
-      when Integer then return Runtime.pack(value) if value.bit_length < 64
-      when String, Symbol, nil, true, false, Float then return Runtime.pack(value)
+      when Integer, String, Symbol, nil, true, false, Float then return Runtime.pack(value)
       end
 
       described = nil
       refused = nil
+      why = nil
       leaf = lambda do |object|
         refused = object
-        raise LeafRefused unless handles && !(Integer === object)
+        begin
+          wire = Wire.for(object)
+        rescue Wire::Refused => e
+          why = e.message
+          raise LeafRefused
+        end
+        if wire
+          refused = nil
+          next wire
+        end
+        raise LeafRefused unless handles
 
         ref = handles.ref_for(object, "value", described ||= Set.new)
         refused = nil
@@ -67,7 +79,7 @@ module Kobako
       end
       Runtime.pack_with(value, leaf)
     rescue LeafRefused, Exposures::NotExposed
-      raise refusal(value, refused, handles)
+      raise refusal(value, refused, handles, why)
     rescue TooDeep => e
       deep = place(value) { |node, depth| depth >= MAX_DEPTH && (Array === node || Hash === node) }
       raise UnsupportedValue, "#{deep[0, 60]}...: #{e.message}"
@@ -77,10 +89,10 @@ module Kobako
     class LeafRefused < StandardError; end
 
     # The error for `object` (the first that could not cross), naming its place in `value`.
-    def refusal(value, object, handles)
+    def refusal(value, object, handles, why = nil)
       path = place(value) { |node, _| EQUAL.bind_call(node, object) }
-      if Integer === object
-        UnsupportedValue.new("#{path}: integer #{abbreviate(object)} is out of the 64-bit range")
+      if why
+        UnsupportedValue.new("#{path}: #{why}")
       elsif handles
         begin
           handles.id_for(object, path)
@@ -106,7 +118,9 @@ module Kobako
 
       path = +"value"
       trail.each_slice(2) do |container, position|
-        path << if Array === container
+        path << if !(Array === container) && !(Hash === container)
+                  part_label(container, position)
+                elsif Array === container
                   "[#{position}]"
                 else
                   key, = HASH_TO_H.bind_call(container).to_a[position / 2]
@@ -118,10 +132,19 @@ module Kobako
 
     def search(node, depth, trail, searched, test)
       return true if test.call(node, depth)
-      return false unless Array === node || Hash === node
+
+      parts = Array === node || Hash === node ? nil : parts_of(node)
+      return false unless parts || Array === node || Hash === node
       return false if depth >= MAX_DEPTH || (searched[node] || -1) >= depth
 
-      if Array === node
+      if parts
+        parts.each_with_index do |item, i|
+          trail.push(node, i)
+          return true if search(item, depth + 1, trail, searched, test)
+
+          trail.pop(2)
+        end
+      elsif Array === node
         ARRAY_TO_A.bind_call(node).each_with_index do |item, i|
           trail.push(node, i)
           return true if search(item, depth + 1, trail, searched, test)
@@ -141,6 +164,25 @@ module Kobako
       end
       searched[node] = depth
       false
+    end
+
+    # The values inside a value type that the packer writes (Set elements, Range
+    # endpoints, Struct members), nil for anything else.
+    def parts_of(node)
+      return nil unless Record === node || Range === node || (defined?(::Set) && ::Set === node)
+
+      payload = Wire.for(node).payload
+      Record === node ? payload[3] : payload
+    end
+
+    # How a place inside a value type is named: `[:due]` for a Struct member, `.begin`
+    # and `.end` for a Range, `.to_a[2]` for a Set element.
+    def part_label(container, position)
+      case container
+      when Record then "[#{container.members[position].inspect}]"
+      when Range then position.zero? ? ".begin" : ".end"
+      else ".to_a[#{position}]"
+      end
     end
 
     # Packs a value that is already prepared (plain values, HandleRefs, Faults) as is.
@@ -236,9 +278,7 @@ module Kobako
       end
     end
 
-    def abbreviate(int)
-      s = int.to_s
-      s.length > 40 ? "#{s[0, 40]}..." : s
-    end
   end
 end
+
+require_relative "codec/wire"

@@ -8,6 +8,34 @@ pub const EXT_HANDLE: i8 = 1;
 /// Ext type carrying a failed call: a msgpack map describing the fault.
 pub const EXT_FAULT: i8 = 2;
 
+// Value types beyond JSON's (docs/values.md). Text payloads are ASCII; the others carry
+// one nested MessagePack value, counted as one level of nesting.
+/// An Integer outside 64 bits: `-?[0-9a-f]+` (hexadecimal, so both sides convert it in
+/// linear time).
+pub const EXT_INTEGER: i8 = 3;
+/// A BigDecimal: `NaN`, `[+-]Infinity`, or `[+-]D+[.D+][eE][+-]D+` (decimal digits).
+pub const EXT_BIGDECIMAL: i8 = 4;
+/// A Rational: `[numerator, denominator]`, Integers, denominator positive.
+pub const EXT_RATIONAL: i8 = 5;
+/// A Complex: `[real, imaginary]`, each an Integer, Float, Rational or BigDecimal.
+pub const EXT_COMPLEX: i8 = 6;
+/// A Date: its Julian Day Number (an Integer).
+pub const EXT_DATE: i8 = 7;
+/// A Time: `[seconds, nanoseconds, utc_offset or nil for UTC, zone or nil, time zone
+/// name or nil]`.
+pub const EXT_TIME: i8 = 8;
+/// A Set: `[element, ...]`.
+pub const EXT_SET: i8 = 9;
+/// A Range: `[begin, end, exclude_end]`.
+pub const EXT_RANGE: i8 = 10;
+/// A Struct or Data instance: `["Struct" or "Data", class name, [member, ...], [value, ...]]`.
+pub const EXT_RECORD: i8 = 11;
+
+/// Whether `kind` is an ext type whose payload is one nested MessagePack value.
+pub const fn nested_ext(kind: i64) -> bool {
+    kind >= EXT_RATIONAL as i64 && kind <= EXT_RECORD as i64
+}
+
 /// Every payload in either direction is capped at 16 MiB (contract W-3).
 pub const MAX_PAYLOAD: usize = 16 << 20;
 
@@ -121,6 +149,18 @@ impl Writer {
         let payload = self.buf.split_off(start);
         self.ext_header(kind, payload.len());
         self.buf.extend_from_slice(&payload);
+    }
+
+    /// Opens an ext value whose payload is written next (in place, so nested values are
+    /// never copied); `end_ext` with the returned mark closes it.
+    pub fn begin_ext(&mut self, kind: i8) -> usize {
+        self.buf.extend_from_slice(&[0xc9, 0, 0, 0, 0, kind as u8]);
+        self.buf.len()
+    }
+
+    pub fn end_ext(&mut self, mark: usize) {
+        let len = (self.buf.len() - mark) as u32;
+        self.buf[mark - 5..mark - 1].copy_from_slice(&len.to_be_bytes());
     }
 
     pub fn array_header(&mut self, len: u32) {

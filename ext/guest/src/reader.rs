@@ -200,6 +200,8 @@ pub enum CheckError {
     TrailingBytes,
     UnknownExt(i64),
     BadHandle,
+    /// A value ext (Integer, BigDecimal) whose text is not in its grammar.
+    BadText(&'static str),
 }
 
 impl fmt::Display for CheckError {
@@ -210,6 +212,7 @@ impl fmt::Display for CheckError {
             Self::TrailingBytes => write!(f, "trailing bytes after the value"),
             Self::UnknownExt(t) => write!(f, "an unknown MessagePack ext type {t}"),
             Self::BadHandle => write!(f, "a Handle ext must carry 4 bytes"),
+            Self::BadText(what) => write!(f, "{what}"),
         }
     }
 }
@@ -220,11 +223,13 @@ impl From<ReadError> for CheckError {
     }
 }
 
-/// Ext types a payload sent to the host may hold: Symbol, Handle (a 4-byte id) and Fault
-/// (itself a MessagePack value, checked the same way).
+/// Ext types a payload may hold: Symbol, Handle (a 4-byte id), Fault (itself a
+/// MessagePack value, checked the same way) and the value types of msgpack.rs.
 const EXT_SYMBOL: i64 = 0;
 const EXT_HANDLE: i64 = 1;
 const EXT_FAULT: i64 = 2;
+const EXT_INTEGER: i64 = crate::msgpack::EXT_INTEGER as i64;
+const EXT_BIGDECIMAL: i64 = crate::msgpack::EXT_BIGDECIMAL as i64;
 
 /// Checks that `buf` is exactly one well-formed value, nested at most `max_depth`
 /// containers deep, whose every declared length fits in the bytes that follow. A decoder
@@ -274,7 +279,8 @@ fn check_one(reader: &mut Reader<'_>, max_depth: usize, handles: Handles) -> Res
             Kind::Array => u64::from(token.len),
             Kind::Map => u64::from(token.len) * 2,
             Kind::Ext => {
-                check_ext(&token, max_depth, handles)?;
+                // A nested value is one level, as the container it is read as.
+                check_ext(&token, max_depth, max_depth.saturating_sub(open.len()), handles)?;
                 continue;
             }
             _ => continue,
@@ -287,15 +293,83 @@ fn check_one(reader: &mut Reader<'_>, max_depth: usize, handles: Handles) -> Res
     }
 }
 
-fn check_ext(token: &Token, max_depth: usize, handles: Handles) -> Result<(), CheckError> {
+fn check_ext(token: &Token, max_depth: usize, room: usize, handles: Handles) -> Result<(), CheckError> {
     match (token.int, handles) {
         (EXT_SYMBOL, _) => Ok(()),
         (EXT_HANDLE, Handles::FromGuest) if token.len == 4 => Ok(()),
         (EXT_HANDLE, Handles::FromHost) if token.len >= 8 => Ok(()),
         (EXT_HANDLE, _) => Err(CheckError::BadHandle),
         (EXT_FAULT, _) => check_as(token.data(), max_depth, handles),
+        (EXT_INTEGER, _) => integer_text(token.data()),
+        (EXT_BIGDECIMAL, _) => decimal_text(token.data()),
+        (kind, _) if crate::msgpack::nested_ext(kind) => {
+            if room == 0 {
+                return Err(CheckError::TooDeep(max_depth));
+            }
+            let mut inner = Reader::new(token.data());
+            // The nested value may not be a fault, and nests within what is left.
+            check_one(&mut inner, room, handles)?;
+            if inner.remaining() != 0 {
+                return Err(CheckError::TrailingBytes);
+            }
+            Ok(())
+        }
         (other, _) => Err(CheckError::UnknownExt(other)),
     }
+}
+
+/// Digits of `text` from `at` while they are decimal; returns where they stop.
+fn digits_from(text: &[u8], at: usize) -> usize {
+    at + text[at.min(text.len())..].iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// `-?[0-9a-f]+`, at most 16 MiB of it (the payload cap bounds it anyway).
+pub fn integer_text(text: &[u8]) -> Result<(), CheckError> {
+    let body = text.strip_prefix(b"-").unwrap_or(text);
+    if body.is_empty() || !body.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)) {
+        return Err(CheckError::BadText("an Integer ext must be hexadecimal digits after an optional '-'"));
+    }
+    Ok(())
+}
+
+/// `NaN`, `[+-]Infinity`, or `[+-]D+[.D+][(e|E)[+-]D+]` with an exponent of at most 18
+/// digits.
+pub fn decimal_text(text: &[u8]) -> Result<(), CheckError> {
+    const BAD: CheckError =
+        CheckError::BadText("a BigDecimal ext must be NaN, Infinity or decimal digits with an optional exponent");
+    let body = match text.first() {
+        Some(b'+' | b'-') => &text[1..],
+        _ => text,
+    };
+    if text == b"NaN" || body == b"Infinity" {
+        return Ok(());
+    }
+    let mut at = digits_from(body, 0);
+    if at == 0 {
+        return Err(BAD);
+    }
+    if body.get(at) == Some(&b'.') {
+        let end = digits_from(body, at + 1);
+        if end == at + 1 {
+            return Err(BAD);
+        }
+        at = end;
+    }
+    if matches!(body.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(body.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let end = digits_from(body, at);
+        if end == at || end - at > 18 {
+            return Err(BAD);
+        }
+        at = end;
+    }
+    if at != body.len() {
+        return Err(BAD);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -414,11 +488,59 @@ mod tests {
         assert_eq!(check(&deep, 128), Err(CheckError::TooDeep(128)));
         assert_eq!(check(&deep[2..], 128), Ok(()));
         assert_eq!(check(&[0xc0, 0xc0], 128), Err(CheckError::TrailingBytes));
-        assert_eq!(check(&[0xd4, 0x05, 0x00], 128), Err(CheckError::UnknownExt(5)));
+        assert_eq!(check(&[0xd4, 0x0c, 0x00], 128), Err(CheckError::UnknownExt(12)));
         assert_eq!(check(&[0xd5, 0x01, 0x00, 0x00], 128), Err(CheckError::BadHandle));
         // A fault carries a value of its own, checked the same way.
         assert_eq!(check(&[0xd4, 0x02, 0xc1], 128), Err(CheckError::Read(ReadError::UnsupportedFormat(0xc1))));
         assert_eq!(check(&[0xd4, 0x02, 0xc0], 128), Ok(()));
+    }
+
+    #[test]
+    fn value_ext_texts_follow_their_grammar() {
+        for good in [&b"1f"[..], b"-ffffffffffffffffff", b"0"] {
+            assert_eq!(integer_text(good), Ok(()), "{good:?}");
+        }
+        for bad in [&b""[..], b"-", b"1F", b"+1", b"12 ", b"0x1"] {
+            assert!(integer_text(bad).is_err(), "{bad:?}");
+        }
+        for good in [&b"NaN"[..], b"Infinity", b"-Infinity", b"+Infinity", b"0.0", b"-0.0", b"0.12e3", b"-12345e-2", b"7", b"1E+999999999999999999"] {
+            assert_eq!(decimal_text(good), Ok(()), "{good:?}");
+        }
+        for bad in [&b""[..], b"-", b".5", b"1.", b"1e", b"1e+", b"-NaN", b"nan", b"1e1234567890123456789", b"1_000", b"0x1", b"1.2.3", b"1e5 "] {
+            assert!(decimal_text(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nested_value_exts_are_checked_and_count_as_a_level() {
+        let mut w = Writer::new();
+        let mark = w.begin_ext(crate::msgpack::EXT_RANGE);
+        w.array_header(3);
+        w.int(1);
+        w.int(2);
+        w.bool(false);
+        w.end_ext(mark);
+        assert_eq!(check(w.bytes(), 128), Ok(()));
+        assert_eq!(check(w.bytes(), 1), Ok(()));
+        assert_eq!(check(w.bytes(), 0), Err(CheckError::TooDeep(0)));
+        // [range] nests as deep as [[1, 2, false]].
+        let mut outer = Writer::new();
+        outer.array_header(1);
+        outer.raw(w.bytes());
+        assert_eq!(check(outer.bytes(), 1), Err(CheckError::TooDeep(1)));
+        assert_eq!(check(outer.bytes(), 2), Ok(()));
+        // Trailing bytes inside, a fault inside, a truncated inside are refused.
+        let mut bad = Writer::new();
+        let mark = bad.begin_ext(crate::msgpack::EXT_SET);
+        bad.nil();
+        bad.nil();
+        bad.end_ext(mark);
+        assert_eq!(check(bad.bytes(), 128), Err(CheckError::TrailingBytes));
+        let mut bad = Writer::new();
+        let mark = bad.begin_ext(crate::msgpack::EXT_DATE);
+        bad.raw(&[0x92, 0x01]);
+        bad.end_ext(mark);
+        assert_eq!(check(bad.bytes(), 128), Err(CheckError::Read(ReadError::Truncated)));
     }
 
     #[test]

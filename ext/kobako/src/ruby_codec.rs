@@ -18,7 +18,7 @@ use magnus::{
     RString, Ruby, Symbol, Value,
 };
 
-use kobako_guest::msgpack::Writer;
+use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER};
 use kobako_guest::reader::{Kind, Reader};
 
 use crate::guest_memory::{MAX_DEPTH, MAX_PAYLOAD};
@@ -36,6 +36,8 @@ fn codec_const<T: magnus::TryConvert>(ruby: &Ruby, name: &str) -> T {
 }
 
 static HANDLE_REF: Lazy<RClass> = Lazy::new(|ruby| codec_const(ruby, "HandleRef"));
+static WIRE_VALUE: Lazy<RClass> = Lazy::new(|ruby| codec_const(ruby, "WireValue"));
+static WIRE: Lazy<RModule> = Lazy::new(|ruby| codec_const(ruby, "Wire"));
 static FAULT: Lazy<RClass> = Lazy::new(|ruby| codec_const(ruby, "Fault"));
 static MALFORMED: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "MalformedPayload"));
 static UNSUPPORTED: Lazy<ExceptionClass> = Lazy::new(|ruby| codec_const(ruby, "UnsupportedValue"));
@@ -52,6 +54,8 @@ static PAYLOAD_TOO_LARGE: Lazy<ExceptionClass> = Lazy::new(|ruby| {
 /// Resolves the Codec's classes at `Init_kobako` (see ruby_errors.rs for why not later).
 pub fn force(ruby: &Ruby) {
     Lazy::force(&HANDLE_REF, ruby);
+    Lazy::force(&WIRE_VALUE, ruby);
+    Lazy::force(&WIRE, ruby);
     Lazy::force(&FAULT, ruby);
     Lazy::force(&MALFORMED, ruby);
     Lazy::force(&UNSUPPORTED, ruby);
@@ -126,7 +130,16 @@ impl Packer {
         } else if let Some(int) = Integer::from_value(value) {
             match int.to_i64() {
                 Ok(n) => self.w.int(n),
-                Err(_) => return self.other(ruby, value, "an integer is out of the 64-bit range"),
+                Err(_) => {
+                    // Hexadecimal: CRuby converts a Bignum to and from it in linear time.
+                    let hex: RString = int.funcall("to_s", (16,))?;
+                    // SAFETY: copied before any Ruby code runs again.
+                    let bytes = unsafe { hex.as_slice() };
+                    self.room(ruby, bytes.len() + 6)?;
+                    let mark = self.w.begin_ext(EXT_INTEGER);
+                    self.w.raw(bytes);
+                    self.w.end_ext(mark);
+                }
             }
         } else if let Some(float) = Float::from_value(value) {
             self.w.float(float.to_f64());
@@ -165,8 +178,40 @@ impl Packer {
             self.value(ruby, fields, depth + 1)?;
             self.w.wrap_ext(start, EXT_FAULT);
         } else {
-            return self.other(ruby, value, "");
+            return self.other(ruby, value, depth, "");
         }
+        Ok(())
+    }
+
+    /// A `Codec::WireValue`: a text payload as is (BigDecimal), or a nested value packed in
+    /// place as the ext's payload, at the ext's own level of nesting.
+    fn wire_value(&mut self, ruby: &Ruby, wire: Value, depth: usize) -> Result<(), Error> {
+        let kind: i64 = wire.funcall("type", ())?;
+        let payload: Value = wire.funcall("payload", ())?;
+        let kind = match i8::try_from(kind) {
+            Ok(k) if k == EXT_BIGDECIMAL || nested_ext(i64::from(k)) => k,
+            _ => return Err(raise(ruby, &UNSUPPORTED, format!("{kind} is not a value ext type"))),
+        };
+        if kind == EXT_BIGDECIMAL {
+            let Some(text) = RString::from_value(payload) else {
+                return Err(raise(ruby, &UNSUPPORTED, "a BigDecimal payload must be a String".into()));
+            };
+            // SAFETY: copied before any Ruby code runs again.
+            let bytes = unsafe { text.as_slice() };
+            if kobako_guest::reader::decimal_text(bytes).is_err() {
+                return Err(raise(ruby, &UNSUPPORTED, "a BigDecimal could not be written as decimal text".into()));
+            }
+            self.room(ruby, bytes.len() + 6)?;
+            let mark = self.w.begin_ext(kind);
+            self.w.raw(bytes);
+            self.w.end_ext(mark);
+            return Ok(());
+        }
+        self.container(ruby, depth)?;
+        self.room(ruby, 6)?;
+        let mark = self.w.begin_ext(kind);
+        self.value(ruby, payload, depth)?;
+        self.w.end_ext(mark);
         Ok(())
     }
 
@@ -178,8 +223,9 @@ impl Packer {
         Ok(())
     }
 
-    /// An object that is not a plain value: a Handle from the leaf callable, or refused.
-    fn other(&mut self, ruby: &Ruby, value: Value, why: &str) -> Result<(), Error> {
+    /// An object that is not a plain value: a value type (`Codec::WireValue`) or a Handle
+    /// from the leaf callable, or refused.
+    fn other(&mut self, ruby: &Ruby, value: Value, depth: usize, why: &str) -> Result<(), Error> {
         let Some(leaf) = self.leaf else {
             if !why.is_empty() {
                 return Err(raise(ruby, &UNSUPPORTED, why.into()));
@@ -188,8 +234,11 @@ impl Packer {
             return Err(raise(ruby, &UNSUPPORTED, format!("{class} is not a supported sandbox value type")));
         };
         let handle: Value = leaf.funcall("call", (value,))?;
+        if handle.is_kind_of(ruby.get_inner(&WIRE_VALUE)) {
+            return self.wire_value(ruby, handle, depth);
+        }
         if !handle.is_kind_of(ruby.get_inner(&HANDLE_REF)) {
-            return Err(raise(ruby, &UNSUPPORTED, "the leaf callable must return a Codec::HandleRef".into()));
+            return Err(raise(ruby, &UNSUPPORTED, "the leaf callable must return a Codec::HandleRef or WireValue".into()));
         }
         self.room(ruby, 64)?;
         pack_handle(&mut self.w, handle)?;
@@ -339,35 +388,70 @@ fn unpack_checked(ruby: &Ruby, bytes: RString, ext: Value, check: Check) -> Resu
     Ok(value)
 }
 
-/// Whether a decoded item is, or holds, a Handle (an object of the host's).
-type HoldsHandle = bool;
+/// Whether a decoded item is a Handle (an object of the host's), holds one inside it, or
+/// neither.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HoldsHandle {
+    No,
+    Is,
+    Inside,
+}
+
+impl HoldsHandle {
+    /// What a container holding an item like this holds.
+    fn within(self) -> Self {
+        if self == Self::No {
+            Self::No
+        } else {
+            Self::Inside
+        }
+    }
+
+    fn any(self) -> bool {
+        self != Self::No
+    }
+}
 
 fn unpack_value(ruby: &Ruby, r: &mut Reader<'_>, ext: Value) -> Result<(Value, HoldsHandle), Error> {
     let malformed = |e: kobako_guest::reader::ReadError| raise(ruby, &MALFORMED, format!("malformed payload ({e})"));
     let token = r.next().map_err(malformed)?;
     Ok(match token.kind {
-        Kind::Nil => (ruby.qnil().as_value(), false),
-        Kind::True => (ruby.qtrue().as_value(), false),
-        Kind::False => (ruby.qfalse().as_value(), false),
-        Kind::Int => (ruby.integer_from_i64(token.int).as_value(), false),
-        Kind::Float => (ruby.float_from_f64(token.float).as_value(), false),
-        Kind::Str => (ruby.enc_str_new(token.data(), ruby.utf8_encoding()).as_value(), false),
-        Kind::Bin => (ruby.str_from_slice(token.data()).as_value(), false),
+        Kind::Nil => (ruby.qnil().as_value(), HoldsHandle::No),
+        Kind::True => (ruby.qtrue().as_value(), HoldsHandle::No),
+        Kind::False => (ruby.qfalse().as_value(), HoldsHandle::No),
+        Kind::Int => (ruby.integer_from_i64(token.int).as_value(), HoldsHandle::No),
+        Kind::Float => (ruby.float_from_f64(token.float).as_value(), HoldsHandle::No),
+        Kind::Str => (ruby.enc_str_new(token.data(), ruby.utf8_encoding()).as_value(), HoldsHandle::No),
+        Kind::Bin => (ruby.str_from_slice(token.data()).as_value(), HoldsHandle::No),
         Kind::Array => {
             let array = ruby.ary_new_capa(token.len as usize);
-            let mut holds = false;
+            let mut holds = HoldsHandle::No;
             for _ in 0..token.len {
                 let (item, item_holds) = unpack_value(ruby, r, ext)?;
-                holds |= item_holds;
+                if item_holds.any() {
+                    holds = HoldsHandle::Inside;
+                }
                 array.push(item)?;
             }
             (array.as_value(), holds)
         }
         Kind::Map => unpack_map(ruby, r, ext, token.len)?,
         Kind::Ext => match token.int as i8 {
-            EXT_SYMBOL => (symbol(ruby, token.data())?, false),
-            EXT_HANDLE => (ext.funcall("call", (EXT_HANDLE, ruby.str_from_slice(token.data())))?, true),
-            EXT_FAULT => (ext.funcall("call", (EXT_FAULT, ruby.str_from_slice(token.data())))?, false),
+            EXT_SYMBOL => (symbol(ruby, token.data())?, HoldsHandle::No),
+            EXT_HANDLE => (ext.funcall("call", (EXT_HANDLE, ruby.str_from_slice(token.data())))?, HoldsHandle::Is),
+            EXT_FAULT => (ext.funcall("call", (EXT_FAULT, ruby.str_from_slice(token.data())))?, HoldsHandle::No),
+            // The reader checked the text: hexadecimal digits after an optional '-'.
+            EXT_INTEGER => (ruby.str_from_slice(token.data()).funcall("to_i", (16,))?, HoldsHandle::No),
+            EXT_BIGDECIMAL => {
+                let text = ruby.str_from_slice(token.data());
+                (ruby.get_inner(&WIRE).funcall("build", (EXT_BIGDECIMAL, text, false))?, HoldsHandle::No)
+            }
+            kind if nested_ext(i64::from(kind)) => {
+                let mut inner = Reader::new(token.data());
+                let (parts, holds) = unpack_value(ruby, &mut inner, ext)?;
+                let value: Value = ruby.get_inner(&WIRE).funcall("build", (kind, parts, holds.any()))?;
+                (value, holds.within())
+            }
             other => return Err(raise(ruby, &MALFORMED, format!("malformed payload (an unknown ext type {other})"))),
         },
     })
@@ -385,13 +469,14 @@ fn unpack_map(ruby: &Ruby, r: &mut Reader<'_>, ext: Value, len: u32) -> Result<(
     let hash = ruby.hash_new();
     let mut by_identity = false;
     let mut identity_safe = true;
-    let mut holds = false;
+    let mut holds = HoldsHandle::No;
     for _ in 0..len {
         let (key, key_holds) = unpack_value(ruby, r, ext)?;
         let (value, value_holds) = unpack_value(ruby, r, ext)?;
-        if key_holds {
-            // A Handle directly as the key is fine; one inside an Array or Hash key is not.
-            if !identity_safe || RArray::from_value(key).is_some() || RHash::from_value(key).is_some() {
+        if key_holds.any() {
+            // A Handle directly as the key is fine; one inside a key (an Array, a Set, a
+            // Struct) is not.
+            if !identity_safe || key_holds == HoldsHandle::Inside {
                 return Err(refused_key(ruby));
             }
             if !by_identity {
@@ -404,7 +489,9 @@ fn unpack_map(ruby: &Ruby, r: &mut Reader<'_>, ext: Value, len: u32) -> Result<(
             }
             identity_safe = false;
         }
-        holds |= key_holds || value_holds;
+        if key_holds.any() || value_holds.any() {
+            holds = HoldsHandle::Inside;
+        }
         hash.aset(key, value)
             .map_err(|_| raise(ruby, &MALFORMED, "a Hash key could not be hashed on the host".into()))?;
     }
@@ -442,7 +529,7 @@ fn symbol(ruby: &Ruby, name: &[u8]) -> Result<Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::{flonum, host_cost};
-    use kobako_guest::msgpack::Writer;
+    use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER};
 
     fn bytes(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
         let mut w = Writer::new();
