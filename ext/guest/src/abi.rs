@@ -472,6 +472,20 @@ pub extern "C" fn kobako_mp_wrap_ext(w: *mut Writer, start: usize, kind: i8) {
     writer!(w).wrap_ext(start, kind)
 }
 #[no_mangle]
+pub extern "C" fn kobako_mp_begin_ext(w: *mut Writer, kind: i8) -> usize {
+    writer!(w).begin_ext(kind)
+}
+#[no_mangle]
+pub extern "C" fn kobako_mp_end_ext(w: *mut Writer, mark: usize) {
+    writer!(w).end_ext(mark)
+}
+#[no_mangle]
+pub extern "C" fn kobako_mp_raw(w: *mut Writer, ptr: *const u8, len: usize) {
+    // SAFETY: the C caller passes a live buffer of `len` bytes.
+    let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(ptr, len) } };
+    writer!(w).raw(bytes)
+}
+#[no_mangle]
 pub extern "C" fn kobako_mp_next(buf: *const u8, len: usize, pos: *mut usize, tok: *mut Token) -> *const c_char {
     let mut reader = Reader::at(bytes(buf, len), unsafe { *pos });
     match reader.next() {

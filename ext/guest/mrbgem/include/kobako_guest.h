@@ -23,6 +23,16 @@
 #define KOBAKO_EXT_SYMBOL 0
 #define KOBAKO_EXT_HANDLE 1
 #define KOBAKO_EXT_FAULT 2
+/* Value types beyond JSON's (ext/guest/src/msgpack.rs and docs/values.md). */
+#define KOBAKO_EXT_INTEGER 3
+#define KOBAKO_EXT_BIGDECIMAL 4
+#define KOBAKO_EXT_RATIONAL 5
+#define KOBAKO_EXT_COMPLEX 6
+#define KOBAKO_EXT_DATE 7
+#define KOBAKO_EXT_TIME 8
+#define KOBAKO_EXT_SET 9
+#define KOBAKO_EXT_RANGE 10
+#define KOBAKO_EXT_RECORD 11
 
 /* MessagePack writer owned by the Rust half. C only ever sees an opaque pointer. */
 typedef struct kobako_writer kobako_writer;
@@ -42,6 +52,11 @@ size_t kobako_mp_len(kobako_writer *w);
 void kobako_mp_truncate(kobako_writer *w, size_t len);
 /* Wraps everything written since `start` into an ext value of type `kind`. */
 void kobako_mp_wrap_ext(kobako_writer *w, size_t start, int8_t kind);
+/* Opens an ext value whose payload is written next, in place; kobako_mp_end_ext closes it. */
+size_t kobako_mp_begin_ext(kobako_writer *w, int8_t kind);
+void kobako_mp_end_ext(kobako_writer *w, size_t mark);
+/* Bytes as they are (an ext's text payload). */
+void kobako_mp_raw(kobako_writer *w, const char *ptr, size_t len);
 
 /* One item pulled from a MessagePack buffer (layout shared with the Rust reader). */
 enum kobako_token_kind {

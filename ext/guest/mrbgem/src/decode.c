@@ -8,6 +8,7 @@
 #include <mruby/array.h>
 #include <mruby/hash.h>
 #include <mruby/string.h>
+#include <mruby/variable.h>
 #include "kobako_guest.h"
 #include "kobako_decode.h"
 #include "kobako_proxy.h"
@@ -24,6 +25,36 @@ fail(struct decoder *d, const char *message)
 {
   if (d->error == NULL) d->error = message;
   return 1;
+}
+
+static int read_value(mrb_state *mrb, struct decoder *d, int depth, mrb_value *out);
+
+/* A value type beyond JSON's (docs/values.md): its parts are decoded here and the object
+ * is built by Kobako::Wire.build (mrblib/wire.rb), which requires the library the type
+ * lives in. The nested value sits at the ext's own level of nesting. */
+static int
+read_wire_value(mrb_state *mrb, struct decoder *d, const struct kobako_token *tok, int depth, mrb_value *out)
+{
+  mrb_value parts;
+  if (tok->integer == KOBAKO_EXT_INTEGER) {
+    /* The host writes `-?[0-9a-f]+`. No badcheck: mruby 3.3 checks for trailing garbage from
+     * where 64 bits overflowed, not from the end of the digits, and so refuses every
+     * bignum. */
+    *out = mrb_str_to_integer(mrb, mrb_str_new(mrb, (const char *)tok->ptr, (mrb_int)tok->len), 16, FALSE);
+    return 0;
+  }
+  if (tok->integer == KOBAKO_EXT_BIGDECIMAL) {
+    parts = mrb_str_new(mrb, (const char *)tok->ptr, (mrb_int)tok->len);
+  } else {
+    if (depth >= KOBAKO_MAX_DEPTH) return fail(d, "a value nests deeper than 128 levels");
+    struct decoder inner = { tok->ptr, tok->len, 0, NULL };
+    if (read_value(mrb, &inner, depth, &parts) != 0) return fail(d, inner.error);
+    if (inner.pos != inner.len) return fail(d, "trailing bytes inside a value ext");
+  }
+  struct RClass *kobako = mrb_module_get(mrb, "Kobako");
+  mrb_value wire = mrb_const_get(mrb, mrb_obj_value(kobako), mrb_intern_lit(mrb, "Wire"));
+  *out = mrb_funcall(mrb, wire, "build", 2, mrb_fixnum_value(tok->integer), parts);
+  return 0;
 }
 
 static int
@@ -79,6 +110,9 @@ read_value(mrb_state *mrb, struct decoder *d, int depth, mrb_value *out)
     if (tok.integer == KOBAKO_EXT_HANDLE) {
       const char *bad = kobako_handle_from_wire(mrb, tok.ptr, tok.len, out);
       return bad ? fail(d, bad) : 0;
+    }
+    if (tok.integer >= KOBAKO_EXT_INTEGER && tok.integer <= KOBAKO_EXT_RECORD) {
+      return read_wire_value(mrb, d, &tok, depth, out);
     }
     return fail(d, "an unknown MessagePack ext type");
   default:
