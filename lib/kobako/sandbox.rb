@@ -119,9 +119,10 @@ module Kobako
 
     # Runs `code` and returns the value of its last expression (contract A-3); raises the
     # Kobako::Error the invocation ended with, which carries its #execution. `bindings:`
-    # fills slots for this invocation only.
-    def eval(code, bindings: nil)
-      Sandbox.outcome(perform_eval(code, bindings))
+    # fills slots for this invocation only; `locals:` ({name => value}) gives the script
+    # plain values as local variables (Kobako::Locals).
+    def eval(code, bindings: nil, locals: nil)
+      Sandbox.outcome(perform_eval(code, bindings, locals))
     end
 
     # Calls `target.call(*args, **kwargs)`, where `target` names a top-level constant the
@@ -136,8 +137,8 @@ module Kobako
     # Like #eval, but returns the Kobako::Execution: value, output, usage, Service calls
     # and the error, if any. Never raises for what the script did (a trap, a script error,
     # a Service error); misuse of the API (bad bindings) still raises.
-    def execute(code, bindings: nil)
-      perform_eval(code, bindings)
+    def execute(code, bindings: nil, locals: nil)
+      perform_eval(code, bindings, locals)
     end
 
     # Like #run, returning the Kobako::Execution (see #execute).
@@ -169,7 +170,8 @@ module Kobako
                       execution.target) do |dispatcher|
         if record.kind == :eval
           @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: parts.snippets.frame,
-                                                             slots: record.slots), dispatcher, clock)
+                                                             slots: record.slots, locals: record.envelope),
+                        dispatcher, clock)
         else
           @runtime.run(Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: record.slots),
                        record.envelope, dispatcher, clock)
@@ -264,7 +266,7 @@ module Kobako
 
     def preamble = parts.services.preamble
 
-    def perform_eval(code, given)
+    def perform_eval(code, given, given_locals = nil)
       source = begin
         Sandbox.source_bytes(code)
       rescue SandboxError => e
@@ -272,10 +274,13 @@ module Kobako
       end
       seal!
       bindings = Bindings.for(parts.services, given)
+      locals = Locals.frames(given_locals)
       source = source.dup.freeze unless source.frozen?
-      input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame)
+      input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame,
+                                           locals: locals)
       clock = invocation_clock
-      invoke(HandleTable.new(parts.exposures, @max_handles), bindings, :eval, nil, bindings.frame, clock, source,
+      # An eval has no run envelope; its locals take that place in the replay record.
+      invoke(HandleTable.new(parts.exposures, @max_handles), bindings, :eval, locals, bindings.frame, clock, source,
              nil) do |dispatcher|
         @runtime.eval(input, dispatcher, clock)
       end

@@ -19,7 +19,10 @@ module Kobako
 
     # eval input: [preamble (services), source, snippets], plus this invocation's slot
     # fillings when it has any.
-    def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST, slots: nil)
+    def eval_input(source, preamble: EMPTY_LIST, snippets: EMPTY_LIST, slots: nil, locals: nil)
+      # Locals (Kobako::Locals): two more frames, names then values.
+      return frames(preamble, source, snippets, slots || EMPTY_LIST, *locals) if locals
+
       if slots
         return [preamble.bytesize, preamble, source.bytesize, source, snippets.bytesize, snippets, slots.bytesize,
                 slots].pack("Na*Na*Na*Na*")

@@ -34,6 +34,7 @@ extern "C" {
     fn kobako_defer_slots(frame: *const u8, len: usize);
     fn kobako_eval(mrb: *mut MrbState, src: *const u8, len: usize, filename: *const c_char, keep: bool, w: *mut Writer);
     fn kobako_eval_compiled(mrb: *mut MrbState, bin: *const u8, len: usize, w: *mut Writer);
+    fn kobako_set_locals(names: *const u8, names_len: usize, values: *const u8, values_len: usize);
     fn kobako_run(mrb: *mut MrbState, envelope: *const u8, envelope_len: usize, w: *mut Writer);
     fn kobako_write_value_nil(w: *mut Writer);
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
@@ -239,7 +240,7 @@ fn input_frames<'a>(out: *mut Writer, input: &'a mut Vec<u8>, counts: std::ops::
 
 fn frame_names(what: &str) -> &'static str {
     match what {
-        "eval" => "[preamble, source, snippets, slots]",
+        "eval" => "[preamble, source, snippets, slots, local names, local values]",
         "run" => "[preamble, snippets, slots]",
         _ => "[preamble, snippets]",
     }
@@ -283,8 +284,8 @@ pub extern "C" fn prepare() {
     }
 }
 
-/// Runs the script sent on stdin as frames [preamble, source, snippets, slots] (the last
-/// two optional).
+/// Runs the script sent on stdin as frames [preamble, source, snippets, slots, local names,
+/// local values] (all after the source optional; the locals come as a pair).
 #[export_name = "__kobako_eval"]
 pub extern "C" fn eval() {
     eval_frames(|mrb, source, out| {
@@ -315,12 +316,17 @@ fn eval_frames(run: impl FnOnce(*mut MrbState, &[u8], *mut Writer)) {
         return error_outcome(out, c"NoMemoryError", "the mruby interpreter could not be opened");
     };
     let mut input = Vec::new();
-    let Some(frames) = input_frames(out, &mut input, 2..=4, "eval") else { return };
+    let Some(frames) = input_frames(out, &mut input, 2..=6, "eval") else { return };
     let (preamble, script) = (frames[0], frames[1]);
     let snippets = frames.get(2).copied().unwrap_or(EMPTY_LIST);
     if ready(mrb, out, preamble, snippets, frames.get(3).copied()) {
         apply_seed(mrb);
+        // Locals (names, values): read by the loader while `input` is alive.
+        if let (Some(names), Some(values)) = (frames.get(4), frames.get(5)) {
+            unsafe { kobako_set_locals(names.as_ptr(), names.len(), values.as_ptr(), values.len()) };
+        }
         run(mrb, script, out);
+        unsafe { kobako_set_locals(std::ptr::null(), 0, std::ptr::null(), 0) };
     }
     finished();
     enforce_payload_cap(out);

@@ -47,6 +47,22 @@ fn split_frames(input: &[u8]) -> Option<Vec<&[u8]>> {
     kobako_guest::frames::split(input).ok()
 }
 
+/// What the compile cache files a script under: its source, and the names of the locals
+/// it is compiled with. A tag byte first keeps the two shapes from ever meeting.
+fn cache_key(source: &[u8], local_names: Option<&[u8]>) -> Vec<u8> {
+    let mut key = Vec::with_capacity(source.len() + 5 + local_names.map_or(0, <[u8]>::len));
+    match local_names {
+        None => key.push(0),
+        Some(names) => {
+            key.push(1);
+            key.extend_from_slice(&(names.len() as u32).to_be_bytes());
+            key.extend_from_slice(names);
+        }
+    }
+    key.extend_from_slice(source);
+    key
+}
+
 /// The eval input with its script frame (frame 1) replaced by `script`.
 fn with_script_frame(input: &[u8], script: &[u8]) -> Vec<u8> {
     let frames = split_frames(input).unwrap_or_default();
@@ -196,10 +212,12 @@ impl Runtime {
         // SAFETY: the bytes are copied before any Ruby code can run.
         let input = unsafe { stdin.as_slice() }.to_vec();
         let (image, source, plan) = match split_frames(&input).as_deref() {
-            Some([preamble, source, snippets, ..]) => {
-                let plan = if rb_self.compile_cache { rb_self.module.compile_cache.plan(source) } else { Plan::Compile };
-                // The source is kept only when its bytecode is to be stored under it.
-                let kept = matches!(plan, Plan::CompileAndKeep).then(|| source.to_vec());
+            Some([preamble, source, snippets, rest @ ..]) => {
+                // Local names (frame 4) change the bytecode; their values (frame 5) do not.
+                let key = cache_key(source, rest.get(1).copied());
+                let plan = if rb_self.compile_cache { rb_self.module.compile_cache.plan(&key) } else { Plan::Compile };
+                // The key is kept only when the bytecode is to be stored under it.
+                let kept = matches!(plan, Plan::CompileAndKeep).then_some(key);
                 (rb_self.image_for(preamble, snippets, clock.as_ref()), kept, plan)
             }
             _ => (None, None, Plan::Compile),

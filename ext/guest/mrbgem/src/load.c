@@ -7,9 +7,73 @@
 #include <mruby/internal.h>
 #include <mruby/proc.h>
 #include <mruby/string.h>
+#include <mruby/array.h>
 #include "kobako_guest.h"
+#include "kobako_decode.h"
 #include "kobako_load.h"
 #include "kobako_outcome.h"
+
+/* The eval's locals (Sandbox#eval(locals:)): two MessagePack frames, names and values,
+ * set by the Rust half for the duration of one eval. */
+static const uint8_t *local_names;
+static size_t local_names_len;
+static const uint8_t *local_values;
+static size_t local_values_len;
+
+void
+kobako_set_locals(const uint8_t *names, size_t names_len, const uint8_t *values, size_t values_len)
+{
+  local_names = names;
+  local_names_len = names_len;
+  local_values = values;
+  local_values_len = values_len;
+}
+
+struct locals {
+  mrb_value names;   /* Array of Strings, or nil: no locals */
+  mrb_value values;  /* Array, as long */
+};
+
+static mrb_value
+decode_locals(mrb_state *mrb, void *ud)
+{
+  struct locals *l = ud;
+  struct kobako_decoded names = kobako_decode(mrb, local_names, local_names_len);
+  if (names.error || names.fault || !mrb_array_p(names.value)) {
+    mrb_raise(mrb, E_RUNTIME_ERROR, "the local names from the host are malformed");
+  }
+  l->names = names.value;
+  /* Values may need their libraries (a BigDecimal requires bigdecimal), which can raise. */
+  struct kobako_decoded values = kobako_decode(mrb, local_values, local_values_len);
+  if (values.error || values.fault || !mrb_array_p(values.value) ||
+      RARRAY_LEN(values.value) != RARRAY_LEN(names.value)) {
+    mrb_raise(mrb, E_RUNTIME_ERROR, "the local values from the host are malformed");
+  }
+  for (mrb_int i = 0; i < RARRAY_LEN(names.value); i++) {
+    if (!mrb_string_p(RARRAY_PTR(names.value)[i])) mrb_raise(mrb, E_RUNTIME_ERROR, "a local name from the host is not a String");
+  }
+  l->values = values.value;
+  return mrb_nil_value();
+}
+
+/* Reads this eval's locals; FALSE after writing the exception building them raised. */
+static mrb_bool
+read_locals(mrb_state *mrb, struct locals *l, kobako_writer *w)
+{
+  l->names = mrb_nil_value();
+  l->values = mrb_nil_value();
+  if (local_names == NULL) return TRUE;
+  mrb_bool failed = FALSE;
+  mrb_value exc = mrb_protect_error(mrb, decode_locals, l, &failed);
+  if (failed) {
+    mrb_gc_protect(mrb, exc);
+    kobako_write_exception(mrb, exc, NULL, w);
+    return FALSE;
+  }
+  mrb_gc_protect(mrb, l->names);
+  mrb_gc_protect(mrb, l->values);
+  return TRUE;
+}
 
 /* The exception the last top-level run left behind, written as the outcome. */
 static mrb_bool
@@ -30,14 +94,30 @@ finish(mrb_state *mrb, mrb_value v, const char *context, kobako_writer *w, mrb_v
 /* Runs a compiled top-level proc the way mrb_load_exec runs the code it generates:
  * Object as the target class, self the top-level object, a fresh frame. */
 static mrb_value
-run_toplevel(mrb_state *mrb, struct RProc *proc)
+run_toplevel(mrb_state *mrb, struct RProc *proc, const struct locals *l)
 {
   struct RClass *target = mrb->object_class;
   MRB_PROC_SET_TARGET_CLASS(proc, target);
   if (mrb->c->ci) {
     mrb_vm_ci_target_class_set(mrb->c->ci, target);
   }
-  mrb_value v = mrb_top_run(mrb, proc, mrb_top_self(mrb), 0);
+  mrb_int keep = 0;
+  if (l && mrb_array_p(l->values) && mrb->c->ci == mrb->c->cibase) {
+    /* The script was compiled with the locals declared (registers 1..n, as irb keeps the
+     * locals of earlier lines): put their values there and keep them. First detach any
+     * environment closures of the snippets captured from this frame, so the script's
+     * locals never land in theirs. */
+    struct REnv *e = mrb_vm_ci_env(mrb->c->ci);
+    if (e) {
+      mrb_vm_ci_env_set(mrb->c->ci, NULL);
+      mrb_env_unshare(mrb, e, FALSE);
+    }
+    mrb_int n = RARRAY_LEN(l->values);
+    mrb_stack_extend(mrb, n + 1);
+    for (mrb_int i = 0; i < n; i++) mrb->c->ci->stack[i + 1] = RARRAY_PTR(l->values)[i];
+    keep = n + 1;
+  }
+  mrb_value v = mrb_top_run(mrb, proc, mrb_top_self(mrb), keep);
   return mrb->exc ? mrb_nil_value() : v;
 }
 
@@ -70,9 +150,18 @@ kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *file
                    const char *context, mrb_bool keep, kobako_writer *w, mrb_value *result)
 {
   mrb_bool ok = FALSE;
+  struct locals l;
+  /* Only the user's script has locals (snippets are loaded before they are set). */
+  if (!read_locals(mrb, &l, w)) return FALSE;
   mrb_ccontext *cxt = mrb_ccontext_new(mrb);
   cxt->capture_errors = TRUE;
   mrb_ccontext_filename(mrb, cxt, filename);
+  if (mrb_array_p(l.names) && RARRAY_LEN(l.names) > 0) {
+    mrb_int n = RARRAY_LEN(l.names);
+    cxt->syms = (mrb_sym *)mrb_malloc(mrb, sizeof(mrb_sym) * (size_t)n); /* freed with cxt */
+    for (mrb_int i = 0; i < n; i++) cxt->syms[i] = mrb_intern_str(mrb, RARRAY_PTR(l.names)[i]);
+    cxt->slen = (int)n;
+  }
 
   struct mrb_parser_state *p = mrb_parse_nstring(mrb, src, len, cxt);
   if (p == NULL) {
@@ -96,7 +185,7 @@ kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *file
       if (keep) {
         keep_bytecode(mrb, proc);
       }
-      ok = finish(mrb, run_toplevel(mrb, proc), context, w, result);
+      ok = finish(mrb, run_toplevel(mrb, proc, &l), context, w, result);
     }
   }
   mrb_ccontext_free(mrb, cxt);
@@ -133,13 +222,15 @@ verified_proc(mrb_state *mrb, const uint8_t *bin, size_t len, const char *label,
 mrb_bool
 kobako_load_kept(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w, mrb_value *result)
 {
+  struct locals l;
+  if (!read_locals(mrb, &l, w)) return FALSE;
   struct RProc *proc = verified_proc(mrb, bin, len, "the compile cache's bytecode", w);
   if (proc == NULL) return FALSE;
   /* As codegen leaves a top-level proc: no closure over the frame loading it. */
   if (mrb->c->cibase && mrb->c->cibase->proc == proc->upper) {
     proc->upper = NULL;
   }
-  return finish(mrb, run_toplevel(mrb, proc), NULL, w, result);
+  return finish(mrb, run_toplevel(mrb, proc, &l), NULL, w, result);
 }
 
 mrb_bool
