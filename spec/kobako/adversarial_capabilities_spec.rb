@@ -90,7 +90,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     "a bound SimpleDelegator" => "T::Deleg", "a bound Set" => "T::Set", "a bound Struct" => "T::Rec",
     "a Struct Handle" => "T::Svc.record", "an OpenStruct Handle" => "T::Svc.open_struct",
     "a Delegator Handle" => "T::Svc.delegator", "a SingleForwardable Handle" => "T::Svc.single",
-    "a Set Handle" => "T::Svc.set", "a Handle of a subclass" => "T::Svc.child", "an Enumerable Handle" => "T::Svc.list",
+    "a Handle of a subclass" => "T::Svc.child", "an Enumerable Handle" => "T::Svc.list",
     "a method_missing Handle" => "T::Svc.ghost"
   }.freeze
 
@@ -189,7 +189,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
   it "keeps host work bounded: no generic iteration is callable unless declared" do
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     expect_refused(run_all(["T::Svc.record.cycle.include?(:x)", "T::Svc.list.cycle.first(20_000_000)",
-                            "T::Svc.cycle.include?(:x)", "T::Set.each_slice(1).cycle.to_a", "T::Svc.set.cycle.include?(:x)"]))
+                            "T::Svc.cycle.include?(:x)", "T::Set.each_slice(1).cycle.to_a"]))
     expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 2
   end
 
@@ -211,7 +211,7 @@ RSpec.describe Kobako::Sandbox, "declared capabilities (adversarial)" do
     expect(results["T::Svc.lookup('ceo.privat@corp.example')"][0]).to eq("KeyError")
     expect(results["T::Svc.leaky_error"][1]).to eq("bad vault #<object>")
     expect(results["T::Svc.big_under_key"][1])
-      .to eq("T::Svc.big_under_key returned a value that cannot cross to the sandbox: value[key #0]: integer 1180591620717411303424 is out of the 64-bit range")
+      .to eq("T::Svc.big_under_key returned a value that cannot cross to the sandbox: value[key #0]: a Time with more than nanosecond precision (1/3) cannot cross")
     expect(results["T::Svc.open_struct.inspect"]).to eq(["ran", '"#<Kobako::Handle OpenStruct>"'])
     expect_host_untouched
   end

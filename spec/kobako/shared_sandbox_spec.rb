@@ -16,7 +16,8 @@ RSpec.describe "One Sandbox per app (README)" do
 
   it "answers the README's request as shown" do
     shown = code[/^# => (.*)$/, 1]
-    expect(app.call("account.id" => 1, "account.plan" => "pro", "formula" => "Price.call(100) + 5"))
+    expect(app.call("account.id" => 1, "account.plan" => "pro", "formula" => "Price.call(subtotal) + 5",
+                    "subtotal" => BigDecimal("100")))
       .to eq(eval(shown)) # rubocop:disable Security/Eval -- the README's own literal
   end
 
@@ -27,11 +28,12 @@ RSpec.describe "One Sandbox per app (README)" do
       Thread.new do
         25.times do |i|
           plan = plans[(t + i) % 2]
-          amount = 10 * (t + 1) + i
-          status, _headers, body = app.call("account.id" => t * 100 + i, "account.plan" => plan,
-                                            "formula" => "[Ctx::Account.id, Price.call(#{amount})]")
-          want = [t * 100 + i, (amount * (plan == "pro" ? 0.8 : 1.0)).round(2)].to_s
-          failures << [t, i, status, body] unless status == 200 && body == [want]
+          amount = BigDecimal("#{10 * (t + 1) + i}.#{t}#{i}")
+          id = t * 100 + i
+          status, _headers, body = app.call("account.id" => id, "account.plan" => plan, "subtotal" => amount,
+                                            "formula" => "Price.call(subtotal) + Ctx::Account.id * 1000")
+          want = ((amount * (plan == "pro" ? BigDecimal("0.8") : 1)).round(2) + (id * 1000)).to_s("F")
+          failures << [t, i, status, body, want] unless status == 200 && body == [want]
         end
       end
     end
@@ -46,6 +48,7 @@ RSpec.describe "One Sandbox per app (README)" do
     expect(body.first).to start_with("Kobako::ServiceError: Pricing::Discounts.fetch raised KeyError")
     status, _, body = app.call("account.id" => 2, "account.plan" => "free", "formula" => "Price.call(")
     expect([status, body.first]).to match([422, /\AKobako::SandboxError: .*syntax error/])
-    expect(app.call("account.id" => 3, "account.plan" => "free", "formula" => "Price.call(2)")[2]).to eq(["2.0"])
+    expect(app.call("account.id" => 3, "account.plan" => "free", "formula" => "Price.call(subtotal)",
+                    "subtotal" => BigDecimal("2"))[2]).to eq(["2.0"])
   end
 end

@@ -66,7 +66,7 @@ module AdvHosts
     def hidden = AdvHidden.new
     def keyed_hidden = { AdvHidden.new => 1 }
     def keyed_basic = { BasicObject.new => 1 }
-    def big_under_key = { AdvRecord.new("k", self, nil) => 2**70 }
+    def big_under_key = { AdvRecord.new("k", self, nil) => Time.at(Rational(1, 3)) }
     def custom_error = raise(AdvRefusal, "refund 500.0 exceeds the limit")
     def leaky_error = raise(ArgumentError, "bad vault #{inspect}")
     def self_ref = self
