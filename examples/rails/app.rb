@@ -12,6 +12,32 @@ require_relative "../../lib/kobako/rails"
 
 Order = Struct.new(:id, :subtotal, :items, :region)
 
+# Products live in a database (sqlite3 in memory, from Debian's ruby-sqlite3): prices in a
+# decimal column, timestamps kept by Rails. Invoices are priced by a formula that reads
+# the product through a slot and the quantity as a local, in BigDecimal and
+# TimeWithZone as the app holds them (issue 25). Without sqlite3 the /invoice route says so.
+begin
+  require "active_record"
+  require "sqlite3"
+  ActiveRecord::Base.establish_connection(adapter: "sqlite3", database: ":memory:")
+  ActiveRecord::Migration.verbose = false
+  ActiveRecord::Schema.define do
+    create_table(:products) do |t|
+      t.string :name
+      t.decimal :price, precision: 12, scale: 2
+      t.timestamps
+    end
+  end
+
+  class Product < ActiveRecord::Base
+    include Kobako::Exposable
+    expose_to_sandbox :name, :price, :created_at
+  end
+  PRODUCTS_DB = true
+rescue LoadError => e
+  PRODUCTS_DB = e.message
+end
+
 # The application's data (a database in a real app).
 module Store
   ORDERS = Array.new(20) { |i| Order.new(i + 1, 10.0 * (i + 1), i * 3 % 40, %w[EU US UK][i % 3]) }.to_h { |o| [o.id, o] }
@@ -21,6 +47,9 @@ module Store
     "globex" => "Ctx::Order.subtotal + Ctx::Order.items",
     "initech" => "Ctx::Order.subtotl * 2"
   }.freeze
+  # An invoice: total in BigDecimal, due 30 days after the product was listed.
+  INVOICE = "total = (Ctx::Product.price * qty * (1 + vat)).round(2)\n" \
+            "{ total: total, due: Ctx::Product.created_at + 30 * 86_400, listed: Ctx::Product.created_at }"
 end
 
 # What formulas may call besides the order: tax rates by region.
@@ -59,16 +88,19 @@ class FormulaApp < Rails::Application
   config.kobako.timeout = 0.5
   config.kobako.memory_limit = 2 << 20
   config.kobako.gvl = :release
+  config.time_zone = "Eastern Time (US & Canada)"
 
   routes.append do
     get "/price", to: "prices#show"
     get "/events", to: "prices#events"
+    get "/invoice", to: "prices#invoice"
   end
 end
 
 Kobako::Rails.setup do |sandbox|
   sandbox.slot("Ctx::Order", methods: %i[subtotal items region], doc: "the order being priced")
   sandbox.bind(:Tax, TaxTable.new, doc: "Tax.rate(region) for EU, US, UK")
+  sandbox.slot("Ctx::Product", methods: %i[name price created_at], doc: "the product being invoiced")
 end
 
 %w[execute.kobako service_call.kobako].each do |name|
@@ -91,9 +123,26 @@ class PricesController < ActionController::API
   end
 
   def events = render(json: EventCounts.to_h)
+
+  # GET /invoice?product=1&qty=3: the formula gets the product (its decimal price and its
+  # created_at, a TimeWithZone) through a slot and qty and the VAT rate as locals.
+  def invoice
+    return render(status: :service_unavailable, json: { error: "no products database: #{PRODUCTS_DB}" }) unless PRODUCTS_DB == true
+
+    product = Product.find_by(id: params[:product]) or return head(:not_found)
+    value = Rails.application.kobako.eval(Store::INVOICE, bindings: { "Ctx::Product" => product },
+                                                          locals: { qty: params[:qty].to_i, vat: BigDecimal("0.21") })
+    render json: { product: product.name, total: value[:total].to_s("F"), total_class: value[:total].class.name,
+                   due: value[:due].iso8601, due_class: value[:due].class.name, listed: value[:listed] == product.created_at }
+  end
 end
 
 FormulaApp.initialize!
+
+if PRODUCTS_DB == true
+  Product.create!(name: "pen", price: BigDecimal("1.10"), created_at: Time.zone.local(2026, 3, 1, 9))
+  Product.create!(name: "desk", price: BigDecimal("249.99"), created_at: Time.zone.local(2026, 10, 20, 17, 30))
+end
 
 # With KOBAKO_WARM=1 the Sandbox is built and used at boot, so under `puma --preload` the
 # master makes it and the forked workers inherit it.
