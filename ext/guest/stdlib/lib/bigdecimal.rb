@@ -280,7 +280,7 @@ class BigDecimal < Numeric
     return BigDecimal.__zero(__sign != o.__sign) if o.__inf?
     if o.zero?
       return __nan_result if zero?
-      raise ZeroDivisionError, "divided by 0" if BigDecimal.mode(EXCEPTION_ALL).anybits?(EXCEPTION_ZERODIVIDE)
+      raise FloatDomainError, "Divide by zero" if BigDecimal.mode(EXCEPTION_ALL).anybits?(EXCEPTION_ZERODIVIDE)
 
       return __inf_result(__sign != o.__sign)
     end
@@ -310,9 +310,8 @@ class BigDecimal < Numeric
     return special if special
     return BigDecimal.__new(@__mantissa * (o.__mantissa <=> 0), @__exponent) if o.__mantissa.abs == 1 && o.__exponent.zero?
 
-    # CRuby: twice the larger precision (at least 32 digits), plus two words.
-    digits = [[precision, o.precision].max * 2, 32].max
-    q, cut, r, den = __quotient_words(o, (digits + 18 + 8) / 9)
+    # CRuby 3.1: the longer operand's words (at least 32 digits' worth), plus two words.
+    q, cut, r, den = __quotient_words(o, ([[__words, o.__words].max * 9, 32].max + 18 + 8) / 9)
     negative = __sign != o.__sign
     # q.succ, not q += 1: the guest VM's += 1 on a big Integer overwrites the next local.
     q = q.succ if __round_up?(q, (r * 10) / den, false, BigDecimal.mode(ROUND_MODE), negative)
@@ -369,8 +368,7 @@ class BigDecimal < Numeric
   def remainder(other)
     o = __coerce_operand(other)
     return __redo(other, :remainder) if o.nil?
-    return __nan_result if __nan? || o.__nan? || __inf? || o.__inf?
-    raise ZeroDivisionError, "divided by 0" if o.zero?
+    return __nan_result if __nan? || o.__nan? || __inf? || o.__inf? || o.zero?
     return BigDecimal.__zero(false) if zero?
 
     e = [@__exponent, o.__exponent].min
@@ -395,14 +393,14 @@ class BigDecimal < Numeric
     return __nan_result if __nan?
     return BigDecimal.__new(1, 0) if n.zero?
     if __inf?
-      return BigDecimal.__zero(false) if n.negative?
+      return BigDecimal.__zero(__sign.negative? && n.odd?) if n.negative?
 
       return __inf_result(__sign.negative? && n.odd?)
     end
     if zero?
       return __inf_result(@__negative_zero && n.odd?) if n.negative?
 
-      return BigDecimal.__zero(@__negative_zero && n.odd?)
+      return BigDecimal.__zero(false)
     end
     return BigDecimal.__new(@__mantissa**n, @__exponent * n) if n.positive?
 
@@ -419,8 +417,18 @@ class BigDecimal < Numeric
     digits = [n.to_i, 16].max + 10
     shift = (2 * digits) - __ndigits + 2
     shift += 1 if (@__exponent - shift).odd?
-    root = Integer.sqrt(@__mantissa * (10**shift))
-    BigDecimal.__new(root, (@__exponent - shift) / 2)
+    BigDecimal.__new(__isqrt(@__mantissa * (10**shift)), (@__exponent - shift) / 2)
+  end
+
+  # floor(sqrt(n)) by Newton's method from a power of two above it.
+  def __isqrt(n)
+    x = 1 << ((n.bit_length / 2) + 1)
+    loop do
+      y = (x + (n / x)) / 2
+      return x if y >= x
+
+      x = y
+    end
   end
 
   def -@
@@ -442,7 +450,9 @@ class BigDecimal < Numeric
   def <=>(other)
     o = __comparable(other)
     return nil if o.nil? || __nan? || o.__nan?
-    return __sign <=> o.__sign if __inf? || o.__inf?
+    return __sign <=> o.__sign if __inf? && o.__inf?
+    return __sign if __inf?
+    return -o.__sign if o.__inf?
     return 0 if zero? && o.zero?
 
     e = [@__exponent, o.__exponent].min
@@ -820,8 +830,7 @@ end
 module Kernel
   def BigDecimal(value, precision = nil, exception: true) # rubocop:disable Naming/MethodName
     case value
-    when BigDecimal
-      precision&.positive? ? value.__round_significant(precision, BigDecimal.mode(BigDecimal::ROUND_MODE)) : value
+    when BigDecimal then value # CRuby ignores the precision here
     when Integer then BigDecimal.__new(value, 0)
     when Float
       return BigDecimal.__special(BigDecimal::NAN_S) if value.nan?
