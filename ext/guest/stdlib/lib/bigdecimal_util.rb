@@ -8,7 +8,7 @@ class Float
 end
 
 class String
-  def to_d = BigDecimal.__parse(self[/\A\s*[-+]?[\d_]*\.?[\d_]*(?:[eE][-+]?\d+)?/].to_s, false) || BigDecimal.__new(0, 0)
+  def to_d = BigDecimal.__parse_prefix(self)
 end
 
 class Rational
