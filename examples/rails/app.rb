@@ -19,6 +19,8 @@ Order = Struct.new(:id, :subtotal, :items, :region)
 begin
   require "active_record"
   require "sqlite3"
+  # As Rails' own railtie sets it: timestamps read back as TimeWithZone in config.time_zone.
+  ActiveRecord::Base.time_zone_aware_attributes = true
   ActiveRecord::Base.establish_connection(adapter: "sqlite3", database: ":memory:")
   ActiveRecord::Migration.verbose = false
   ActiveRecord::Schema.define do

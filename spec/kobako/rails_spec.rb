@@ -150,6 +150,21 @@ RSpec.describe "the Rails integration" do
       expect(log).to match(/Kobako eval [0-9a-f]{16} Kobako::ServiceRefusedError NoMethodError/)
     end
 
+    it "invoices products from the database: a decimal price and a TimeWithZone through a slot, qty as a local" do
+      sqlite = Open3.capture3(RbConfig.ruby, "-e", 'require "sqlite3"')[2].success?
+      skip "Debian's ruby-sqlite3 does not load in this Ruby (it is built for Debian's own Ruby)" unless sqlite
+
+      answers = nil
+      with_puma(2) do |base|
+        answers = [get_json(base, "/invoice?product=1&qty=3"), get_json(base, "/invoice?product=2&qty=2")]
+      end
+      # 1.10 * 3 * 1.21 = 3.993; created 2026-03-01 09:00 EST, due 30 days of seconds later, in EDT.
+      expect(answers[0]).to eq([200, { "product" => "pen", "total" => "3.99", "total_class" => "BigDecimal",
+                                       "due" => "2026-03-31T10:00:00-04:00", "due_class" => "ActiveSupport::TimeWithZone",
+                                       "listed" => true }])
+      expect(answers[1][1].slice("total", "due")).to eq("total" => "604.98", "due" => "2026-11-19T16:30:00-05:00")
+    end
+
     it "keeps working in forked workers when the master built and used the Sandbox (puma --preload)" do
       answers = Queue.new
       log = with_puma(2, %w[-w 2 --preload], "KOBAKO_WARM" => "1") do |base|

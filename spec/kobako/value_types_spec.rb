@@ -151,6 +151,12 @@ RSpec.describe "Value types beyond JSON (issue 25)" do
       expect(sandbox.eval("r", locals: { r: record })).to eq({ q: nil })
     end
 
+    it "adds to a bignum, BigDecimal or Time local without touching the next local (mruby's ADDI fold)" do
+      code = 'require "bigdecimal"; a = 2**70; b = -36; a += 1; c = BigDecimal("1.5"); d = 7; c -= 1; ' \
+             "e = Time.at(0).utc; f = :kept; e += 1; [a, b, c, d, e.to_i, f]"
+      expect(sandbox.eval(code)).to eq([2**70 + 1, -36, BigDecimal("0.5"), 7, 1, :kept])
+    end
+
     it "gives a script's Struct and Data instances back as frozen Kobako::Records" do
       point, event = sandbox.eval("Point = Struct.new(:x, :y); Ev = Data.define(:at, :tags); [Point.new(1, 2), Ev.new(at: 3, tags: [:a])]")
       expect(point).to be_frozen
