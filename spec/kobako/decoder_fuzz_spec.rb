@@ -1,4 +1,6 @@
 require "spec_helper"
+require "bigdecimal"
+require "date"
 
 # Every host decoder fed 100,000 random and mutated payloads (seeded, so a failure
 # reproduces): each must either decode or raise one of its documented errors. A
@@ -11,12 +13,16 @@ RSpec.describe "host decoders under fuzzing" do
   # Well-formed encodings to mutate: values, Service requests, block answers, faults.
   def seeds
     values = [nil, true, 1, -2**63, 2**63 - 1, 1.5, "héllo", "\xFF".b, :sym, [1, [2, [3]]], { "a" => { b: [nil] } },
-              Array.new(20) { |i| i }, { 1 => 2, "x" => :y }]
+              Array.new(20) { |i| i }, { 1 => 2, "x" => :y },
+              # Issue 25's value types: text exts and nested ones.
+              2**70, -(3**90), BigDecimal("-12.5e-7"), BigDecimal("NaN"), Rational(-3, 7), Complex(1, 2.5), Date.new(2024, 2, 29),
+              Time.at(1, 5, :nsec, in: "+09:00"), Time.at(0, in: "UTC"), Set[1, "a"], (1..), ("a"..."c"),
+              Kobako::Record.new("Struct", "P", %i[x y], [1, [2]]), [Set[[Date.new(2000, 1, 1)]], { d: (..BigDecimal("1")) }]]
     requests = [["T::Fn", "call", [1], {}, 0], ["T::Fn", "call", [], { k: 1 }, 3],
                 [Kobako::Codec::HandleRef.new(1), "name", [], {}, 0]]
     faults = [Kobako::Codec.encode_fault("error", "x", id: 1), Kobako::Codec.encode_fault("raise", "m", class: "KeyError"),
               Kobako::Codec.encode_fault("break", "")]
-    (values + requests).map { |v| Kobako::Codec.pack(v) } + faults
+    values.map { |v| Kobako::Codec.encode(v) } + requests.map { |v| Kobako::Codec.pack(v) } + faults
   end
 
   # Headers that claim more than any payload holds, and other classic traps.
@@ -57,7 +63,7 @@ RSpec.describe "host decoders under fuzzing" do
     payloads.each_with_index do |bytes, i|
       Kobako::Codec.decode(bytes, handles: i.odd? ? handles : nil, faults: i % 3 == 0)
       outcomes[:decoded] += 1
-    rescue Kobako::Codec::MalformedPayload, Kobako::HandleTable::UnknownHandle => e
+    rescue Kobako::Codec::MalformedPayload, Kobako::Codec::KeyRefused, Kobako::HandleTable::UnknownHandle => e
       outcomes[e.class] += 1
     rescue Exception => e # rubocop:disable Lint/RescueException -- any other outcome is the defect under test
       raise "payload #{i} (#{bytes.inspect[0, 80]}) raised #{e.class}: #{e.message}"

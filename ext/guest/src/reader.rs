@@ -540,7 +540,7 @@ mod tests {
         let mark = bad.begin_ext(crate::msgpack::EXT_DATE);
         bad.raw(&[0x92, 0x01]);
         bad.end_ext(mark);
-        assert_eq!(check(bad.bytes(), 128), Err(CheckError::Read(ReadError::Truncated)));
+        assert_eq!(check(bad.bytes(), 128), Err(CheckError::Read(ReadError::TooManyItems(2))));
     }
 
     #[test]

@@ -84,6 +84,15 @@ module Kobako
       def build(type, parts, handles)
         raise MalformedPayload, "a #{NAMES.fetch(type, 'value')} ext cannot hold a Handle" if handles && ![SET, RECORD].include?(type)
 
+        build_checked(type, parts, handles)
+      rescue MalformedPayload, KeyRefused
+        raise
+      rescue StandardError => e
+        # A constructor refused the parts (a Time or Date too far out for CRuby, ...).
+        raise MalformedPayload, "a #{NAMES.fetch(type, 'value')} ext could not be rebuilt on the host (#{e.class})"
+      end
+
+      def build_checked(type, parts, handles)
         case type
         when BIGDECIMAL then big_decimal(parts)
         when RATIONAL then rational(parts)
