@@ -6,7 +6,8 @@ require "date"
 # invocation carrying 1,000 values and subtract the same invocation carrying 1,000 small
 # Integers, timed right before it on the same Sandbox, so only the values' own cost remains.
 Bench.group("values") do |g|
-  sandbox = Kobako::Sandbox.new
+  # 10,000 BigDecimals and their copy take more than the default 1 MiB of guest memory.
+  sandbox = Kobako::Sandbox.new(memory_limit: 32 << 20)
   count = 1000
   ints = Array.new(count) { |i| i }
   kinds = {

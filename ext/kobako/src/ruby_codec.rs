@@ -82,7 +82,7 @@ fn raise(ruby: &Ruby, class: &Lazy<ExceptionClass>, message: String) -> Error {
 /// `Runtime.pack(value)`: a value already prepared (plain values, `Codec::HandleRef`s and
 /// `Codec::Fault`s), as is.
 pub fn pack(ruby: &Ruby, value: Value) -> Result<RString, Error> {
-    let mut packer = Packer { w: Writer::new(), leaf: None };
+    let mut packer = Packer { w: Writer::new(), leaf: None, big_decimal: None };
     packer.value(ruby, value, 0)?;
     Ok(ruby.str_from_slice(packer.w.bytes()))
 }
@@ -93,7 +93,7 @@ pub fn pack(ruby: &Ruby, value: Value) -> Result<RString, Error> {
 /// String subclasses are read as their plain contents, without running any of their
 /// methods.
 pub fn pack_with(ruby: &Ruby, value: Value, leaf: Value) -> Result<RString, Error> {
-    let mut packer = Packer { w: Writer::new(), leaf: Some(leaf) };
+    let mut packer = Packer { w: Writer::new(), leaf: Some(leaf), big_decimal: None };
     packer.value(ruby, value, 0)?;
     Ok(ruby.str_from_slice(packer.w.bytes()))
 }
@@ -102,6 +102,19 @@ struct Packer {
     w: Writer,
     /// The callable for non-plain objects; None: they are refused (prepared values only).
     leaf: Option<Value>,
+    /// BigDecimal, once an object that may be one is met (None: not looked up yet; Some(None):
+    /// the app has not loaded it).
+    big_decimal: Option<Option<RClass>>,
+}
+
+/// The class `name` at the top level, when the app has loaded it.
+fn loaded_class(ruby: &Ruby, name: &str) -> Option<RClass> {
+    let object = ruby.class_object();
+    let defined: bool = object.funcall("const_defined?", (name, false)).unwrap_or(false);
+    if !defined {
+        return None;
+    }
+    object.const_get::<_, RClass>(name).ok()
 }
 
 impl Packer {
@@ -196,21 +209,27 @@ impl Packer {
             let Some(text) = RString::from_value(payload) else {
                 return Err(raise(ruby, &UNSUPPORTED, "a BigDecimal payload must be a String".into()));
             };
-            // SAFETY: copied before any Ruby code runs again.
-            let bytes = unsafe { text.as_slice() };
-            if kobako_guest::reader::decimal_text(bytes).is_err() {
-                return Err(raise(ruby, &UNSUPPORTED, "a BigDecimal could not be written as decimal text".into()));
-            }
-            self.room(ruby, bytes.len() + 6)?;
-            let mark = self.w.begin_ext(kind);
-            self.w.raw(bytes);
-            self.w.end_ext(mark);
-            return Ok(());
+            return self.big_decimal_text(ruby, text);
         }
         self.container(ruby, depth)?;
         self.room(ruby, 6)?;
         let mark = self.w.begin_ext(kind);
         self.value(ruby, payload, depth)?;
+        self.w.end_ext(mark);
+        Ok(())
+    }
+
+    /// A BigDecimal as its decimal text (BigDecimal#to_s("E")), checked against the grammar
+    /// the guest reads.
+    fn big_decimal_text(&mut self, ruby: &Ruby, text: RString) -> Result<(), Error> {
+        // SAFETY: copied before any Ruby code runs again.
+        let bytes = unsafe { text.as_slice() };
+        if kobako_guest::reader::decimal_text(bytes).is_err() {
+            return Err(raise(ruby, &UNSUPPORTED, "a BigDecimal could not be written as decimal text".into()));
+        }
+        self.room(ruby, bytes.len() + 6)?;
+        let mark = self.w.begin_ext(EXT_BIGDECIMAL);
+        self.w.raw(bytes);
         self.w.end_ext(mark);
         Ok(())
     }
@@ -226,6 +245,17 @@ impl Packer {
     /// An object that is not a plain value: a value type (`Codec::WireValue`) or a Handle
     /// from the leaf callable, or refused.
     fn other(&mut self, ruby: &Ruby, value: Value, depth: usize, why: &str) -> Result<(), Error> {
+        // The commonest value type in a Rails app, written without a call into Ruby's leaf
+        // (half of what one crossing costs): the exact class only, subclasses go the long way.
+        if self.leaf.is_some() {
+            let big_decimal = *self.big_decimal.get_or_insert_with(|| loaded_class(ruby, "BigDecimal"));
+            if let Some(class) = big_decimal {
+                if value.class().as_value().eql(class.as_value()).unwrap_or(false) {
+                    let text: RString = value.funcall("to_s", ("E",))?;
+                    return self.big_decimal_text(ruby, text);
+                }
+            }
+        }
         let Some(leaf) = self.leaf else {
             if !why.is_empty() {
                 return Err(raise(ruby, &UNSUPPORTED, why.into()));
@@ -444,7 +474,19 @@ fn unpack_value(ruby: &Ruby, r: &mut Reader<'_>, ext: Value) -> Result<(Value, H
             EXT_INTEGER => (ruby.str_from_slice(token.data()).funcall("to_i", (16,))?, HoldsHandle::No),
             EXT_BIGDECIMAL => {
                 let text = ruby.str_from_slice(token.data());
-                (ruby.get_inner(&WIRE).funcall("build", (EXT_BIGDECIMAL, text, false))?, HoldsHandle::No)
+                // Kernel#BigDecimal directly once the library is loaded (Wire.build requires it;
+                // a library once loaded stays, so the check is made until it first succeeds).
+                use std::sync::atomic::{AtomicBool, Ordering};
+                static LOADED: AtomicBool = AtomicBool::new(false);
+                if !LOADED.load(Ordering::Relaxed) && loaded_class(ruby, "BigDecimal").is_some() {
+                    LOADED.store(true, Ordering::Relaxed);
+                }
+                let value = if LOADED.load(Ordering::Relaxed) {
+                    ruby.module_kernel().funcall("BigDecimal", (text,))?
+                } else {
+                    ruby.get_inner(&WIRE).funcall("build", (EXT_BIGDECIMAL, text, false))?
+                };
+                (value, HoldsHandle::No)
             }
             kind if nested_ext(i64::from(kind)) => {
                 let mut inner = Reader::new(token.data());

@@ -11,7 +11,7 @@ module Kobako
     SET = 9
     RANGE = 10
     RECORD = 11
-    INT64 = (-(2**63))..(2**63 - 1)
+    INT64 = (-(2**63) + 1)..(2**63 - 1) # mruby negates parts: -(2**63) overflows
 
     def self.build(type, parts)
       case type

@@ -29,6 +29,128 @@ fail(struct decoder *d, const char *message)
 
 static int read_value(mrb_state *mrb, struct decoder *d, int depth, mrb_value *out);
 
+/* The top-level class `name`, requiring `lib` first when the script has not. */
+static struct RClass *
+library_class(mrb_state *mrb, const char *name, const char *lib)
+{
+  if (!mrb_class_defined(mrb, name)) {
+    mrb_funcall(mrb, mrb_top_self(mrb), "require", 1, mrb_str_new_cstr(mrb, lib));
+  }
+  return mrb_class_get(mrb, name);
+}
+
+static void
+set_ivar(mrb_state *mrb, mrb_value obj, const char *name, mrb_value v)
+{
+  mrb_iv_set(mrb, obj, mrb_intern_cstr(mrb, name), v);
+}
+
+/* A BigDecimal from the host's text (checked by the host against the grammar in
+ * msgpack.rs), built as stdlib lib/bigdecimal.rb keeps one: @__mantissa * 10 **
+ * @__exponent with trailing zeros stripped, @__negative_zero, @__special. Parsing it in
+ * C keeps a crossing to about a microsecond. */
+static mrb_value
+bigdecimal_from_text(mrb_state *mrb, const char *p, size_t len)
+{
+  struct RClass *klass = library_class(mrb, "BigDecimal", "bigdecimal");
+  mrb_value d = mrb_obj_value(mrb_obj_alloc(mrb, MRB_TT_OBJECT, klass));
+  mrb_bool negative = len > 0 && p[0] == '-';
+  size_t i = (len > 0 && (p[0] == '-' || p[0] == '+')) ? 1 : 0;
+  mrb_value special = mrb_nil_value();
+  if (len - i == 3 && memcmp(p + i, "NaN", 3) == 0) special = mrb_str_new_lit(mrb, "NaN");
+  else if (len - i == 8 && memcmp(p + i, "Infinity", 8) == 0) {
+    special = negative ? mrb_str_new_lit(mrb, "-Infinity") : mrb_str_new_lit(mrb, "Infinity");
+  }
+  if (!mrb_nil_p(special)) {
+    mrb_obj_freeze(mrb, special);
+    set_ivar(mrb, d, "@__mantissa", mrb_fixnum_value(0));
+    set_ivar(mrb, d, "@__exponent", mrb_fixnum_value(0));
+    set_ivar(mrb, d, "@__negative_zero", mrb_false_value());
+    set_ivar(mrb, d, "@__special", special);
+    return d;
+  }
+  /* Digits of the integer and fraction parts (where they start and end in `p`), then the
+   * exponent. Up to 18 significant digits are read straight into an int64. */
+  size_t int_at = i;
+  for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) {}
+  size_t int_end = i, frac_at = i, frac_end = i;
+  if (i < len && p[i] == '.') {
+    frac_at = ++i;
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) {}
+    frac_end = i;
+  }
+  int64_t exponent = -(int64_t)(frac_end - frac_at);
+  if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    mrb_bool neg_exp = i < len && p[i] == '-';
+    if (i < len && (p[i] == '-' || p[i] == '+')) i++;
+    int64_t e = 0;
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) e = e * 10 + (p[i] - '0'); /* at most 18 digits */
+    exponent += neg_exp ? -e : e;
+  }
+  /* The significant digits: the integer part then the fraction, without leading zeros;
+   * trailing zeros move into the exponent. */
+  mrb_value digits = mrb_str_new_capa(mrb, (mrb_int)(int_end - int_at + frac_end - frac_at));
+  mrb_str_cat(mrb, digits, p + int_at, int_end - int_at);
+  mrb_str_cat(mrb, digits, p + frac_at, frac_end - frac_at);
+  const char *dp = RSTRING_PTR(digits);
+  mrb_int start = 0, end = RSTRING_LEN(digits);
+  while (start < end && dp[start] == '0') start++;
+  while (end > start && dp[end - 1] == '0') {
+    end--;
+    exponent++;
+  }
+  mrb_value mantissa;
+  if (start == end) {
+    mantissa = mrb_fixnum_value(0);
+    exponent = 0;
+  } else if (end - start <= 18) {
+    int64_t m = 0;
+    for (mrb_int k = start; k < end; k++) m = m * 10 + (dp[k] - '0');
+    mantissa = mrb_int_value(mrb, (mrb_int)(negative ? -m : m));
+  } else {
+    /* No badcheck: see the Integer ext above. */
+    mantissa = mrb_str_to_integer(mrb, mrb_str_new(mrb, dp + start, end - start), 10, FALSE);
+    if (negative) mantissa = mrb_funcall(mrb, mantissa, "-@", 0);
+  }
+  set_ivar(mrb, d, "@__mantissa", mantissa);
+  set_ivar(mrb, d, "@__exponent", mrb_int_value(mrb, (mrb_int)exponent));
+  set_ivar(mrb, d, "@__negative_zero", mrb_bool_value(start == end && negative));
+  set_ivar(mrb, d, "@__special", mrb_nil_value());
+  return d;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* A Date on a Julian Day Number, as stdlib lib/date.rb's Date#__set_jd keeps one (@jd
+ * and its proleptic Gregorian civil date), or nil when the number is out of this range
+ * (Wire.build then builds it in Ruby). */
+static mrb_value
+date_from_jd(mrb_state *mrb, mrb_value jd)
+{
+  if (!mrb_integer_p(jd)) return mrb_nil_value();
+  int64_t j = mrb_integer(jd);
+  if (j < -1000000000000LL || j > 1000000000000LL) return mrb_nil_value();
+  struct RClass *klass = library_class(mrb, "Date", "date");
+  mrb_value date = mrb_obj_value(mrb_obj_alloc(mrb, MRB_TT_OBJECT, klass));
+  int64_t a = j + 32044;
+  int64_t b = floor_div(4 * a + 3, 146097);
+  int64_t c = a - floor_div(146097 * b, 4);
+  int64_t dd = floor_div(4 * c + 3, 1461);
+  int64_t e = c - floor_div(1461 * dd, 4);
+  int64_t m = floor_div(5 * e + 2, 153);
+  set_ivar(mrb, date, "@jd", jd);
+  set_ivar(mrb, date, "@year", mrb_int_value(mrb, (mrb_int)(100 * b + dd - 4800 + floor_div(m, 10))));
+  set_ivar(mrb, date, "@mon", mrb_int_value(mrb, (mrb_int)(m + 3 - 12 * floor_div(m, 10))));
+  set_ivar(mrb, date, "@mday", mrb_int_value(mrb, (mrb_int)(e - floor_div(153 * m + 2, 5) + 1)));
+  return date;
+}
+
 /* A value type beyond JSON's (docs/values.md): its parts are decoded here and the object
  * is built by Kobako::Wire.build (mrblib/wire.rb), which requires the library the type
  * lives in. The nested value sits at the ext's own level of nesting. */
@@ -44,12 +166,17 @@ read_wire_value(mrb_state *mrb, struct decoder *d, const struct kobako_token *to
     return 0;
   }
   if (tok->integer == KOBAKO_EXT_BIGDECIMAL) {
-    parts = mrb_str_new(mrb, (const char *)tok->ptr, (mrb_int)tok->len);
+    *out = bigdecimal_from_text(mrb, (const char *)tok->ptr, tok->len);
+    return 0;
   } else {
     if (depth >= KOBAKO_MAX_DEPTH) return fail(d, "a value nests deeper than 128 levels");
     struct decoder inner = { tok->ptr, tok->len, 0, NULL };
     if (read_value(mrb, &inner, depth, &parts) != 0) return fail(d, inner.error);
     if (inner.pos != inner.len) return fail(d, "trailing bytes inside a value ext");
+  }
+  if (tok->integer == KOBAKO_EXT_DATE) {
+    *out = date_from_jd(mrb, parts);
+    if (!mrb_nil_p(*out)) return 0;
   }
   struct RClass *kobako = mrb_module_get(mrb, "Kobako");
   mrb_value wire = mrb_const_get(mrb, mrb_obj_value(kobako), mrb_intern_lit(mrb, "Wire"));
