@@ -97,7 +97,16 @@ module KobakoMutants
       end)
     },
     # Paths: nothing is bound under the guest's own constants.
-    "guest_constants" => -> { Kobako::GuestConstants.singleton_class.prepend(Module.new { def for(*) = Set.new }) }
+    "guest_constants" => -> { Kobako::GuestConstants.singleton_class.prepend(Module.new { def for(*) = Set.new }) },
+    # Values (X-1): a Set holding a Handle compares by identity (the permissive form hashes
+    # the host objects).
+    "set_identity" => -> { Kobako::Codec::Wire.singleton_class.prepend(Module.new { def set(elements, _) = Set.new(elements) }) },
+    # Values (X-1): a Range endpoint is never a Handle (Range.new would run its #<=>).
+    "range_handles" => lambda {
+      Kobako::Codec::Wire.singleton_class.prepend(Module.new do
+        def build(type, parts, handles) = type == Kobako::Codec::Wire::RANGE ? range(parts) : super
+      end)
+    }
     # The decoders' length and depth checks live in Rust (ext/kobako/src/ruby_codec.rs and
     # the guest crate's reader): cargo tests and spec/kobako/decoder_fuzz_spec.rb cover them.
   }.freeze
