@@ -1,5 +1,6 @@
-# Time methods CRuby has and mruby 3.3 lacks, and Time#round with digits. mruby's Time
-# keeps microseconds, so digits beyond 6 change nothing.
+# Time methods CRuby has and mruby 3.3 lacks, and Time#round/floor/ceil with digits. A Time
+# keeps nanoseconds (mruby's microseconds plus @__nsec, see stdlib's 20_time.rb), so digits
+# beyond 9 change nothing.
 class Time
   alias isdst dst?
   alias tv_sec to_i
@@ -7,39 +8,31 @@ class Time
   alias tv_nsec nsec
 
   def to_r
-    Rational(to_i * 1_000_000 + usec, 1_000_000)
+    ns = nsec
+    ns.zero? ? Rational(to_i, 1) : Rational(to_i * 1_000_000_000 + ns, 1_000_000_000)
   end
 
+  # Each keeps the offset, zone and time-zone name; only the nanoseconds move.
   def floor(ndigits = 0)
-    step = __kobako_usec_step(ndigits)
-    __kobako_at_usec(__kobako_usec_total - __kobako_usec_total % step)
+    __kobako_shift(-(nsec % __kobako_ns_step(ndigits)))
   end
 
   def ceil(ndigits = 0)
-    step = __kobako_usec_step(ndigits)
-    excess = __kobako_usec_total % step
-    excess.zero? ? __kobako_at_usec(__kobako_usec_total) : __kobako_at_usec(__kobako_usec_total - excess + step)
+    step = __kobako_ns_step(ndigits)
+    excess = nsec % step
+    __kobako_shift(excess.zero? ? 0 : step - excess)
   end
 
+  # Half a step rounds up (toward the future), as in CRuby.
   def round(ndigits = 0)
-    step = __kobako_usec_step(ndigits)
-    excess = __kobako_usec_total % step
-    base = __kobako_usec_total - excess
-    __kobako_at_usec(excess * 2 >= step ? base + step : base)
+    step = __kobako_ns_step(ndigits)
+    excess = nsec % step
+    __kobako_shift(excess * 2 >= step ? step - excess : -excess)
   end
 
-  def __kobako_usec_step(ndigits)
+  def __kobako_ns_step(ndigits)
     ndigits = __kobako_int_arg(ndigits)
     raise ArgumentError, "negative ndigits given" if ndigits.negative?
-    ndigits >= 6 ? 1 : 10**(6 - ndigits)
-  end
-
-  def __kobako_usec_total = to_i * 1_000_000 + usec
-
-  # The same wall-clock offset as self at another instant.
-  def __kobako_at_usec(total)
-    t = Time.at(total.div(1_000_000), total % 1_000_000)
-    return t.utc if utc?
-    t.utc_offset == utc_offset ? t : t.getlocal(utc_offset)
+    ndigits >= 9 ? 1 : 10**(9 - ndigits)
   end
 end

@@ -27,7 +27,7 @@ class Time
       raise ArgumentError, "invalid xmlschema format: #{str.inspect}" unless m
 
       frac = m[7] ? m[7][1..].to_i.quo(10**(m[7].size - 1)) : 0
-      __from_parts(m[1].to_i, m[2].to_i, m[3].to_i, m[4].to_i, m[5].to_i, m[6].to_i, frac, m[8].upcase == "Z" ? 0 : m[8])
+      __from_parts(m[1].to_i, m[2].to_i, m[3].to_i, m[4].to_i, m[5].to_i, m[6].to_i, frac, m[8].upcase == "Z" ? "Z" : m[8])
     end
     alias xmlschema iso8601
 
