@@ -12,7 +12,7 @@ require_relative "../../lib/kobako/rails"
 
 Order = Struct.new(:id, :subtotal, :items, :region)
 
-# Products live in a database (sqlite3 in memory, from Debian's ruby-sqlite3): prices in a
+# Products live in a database (sqlite3, from Debian's ruby-sqlite3): prices in a
 # decimal column, timestamps kept by Rails. Invoices are priced by a formula that reads
 # the product through a slot and the quantity as a local, in BigDecimal and
 # TimeWithZone as the app holds them (issue 25). Without sqlite3 the /invoice route says so.
@@ -21,7 +21,12 @@ begin
   require "sqlite3"
   # As Rails' own railtie sets it: timestamps read back as TimeWithZone in config.time_zone.
   ActiveRecord::Base.time_zone_aware_attributes = true
-  ActiveRecord::Base.establish_connection(adapter: "sqlite3", database: ":memory:")
+  require "tmpdir"
+  # A file, not ":memory:": each of Puma's threads has its own connection, and an in-memory
+  # database belongs to one connection.
+  database = File.join(Dir.tmpdir, "kobako-example-#{Process.pid}.sqlite3")
+  at_exit { File.delete(database) if File.exist?(database) }
+  ActiveRecord::Base.establish_connection(adapter: "sqlite3", database: database, pool: 8)
   ActiveRecord::Migration.verbose = false
   ActiveRecord::Schema.define do
     create_table(:products) do |t|
@@ -135,7 +140,8 @@ class PricesController < ActionController::API
     value = Rails.application.kobako.eval(Store::INVOICE, bindings: { "Ctx::Product" => product },
                                                           locals: { qty: params[:qty].to_i, vat: BigDecimal("0.21") })
     render json: { product: product.name, total: value[:total].to_s("F"), total_class: value[:total].class.name,
-                   due: value[:due].iso8601, due_class: value[:due].class.name, listed: value[:listed] == product.created_at }
+                   due: value[:due].iso8601, due_zone: value[:due].try(:time_zone)&.name, # a TimeWithZone again
+                   listed: value[:listed] == product.created_at }
   end
 end
 

@@ -160,7 +160,7 @@ RSpec.describe "the Rails integration" do
       end
       # 1.10 * 3 * 1.21 = 3.993; created 2026-03-01 09:00 EST, due 30 days of seconds later, in EDT.
       expect(answers[0]).to eq([200, { "product" => "pen", "total" => "3.99", "total_class" => "BigDecimal",
-                                       "due" => "2026-03-31T10:00:00-04:00", "due_class" => "ActiveSupport::TimeWithZone",
+                                       "due" => "2026-03-31T10:00:00-04:00", "due_zone" => "Eastern Time (US & Canada)",
                                        "listed" => true }])
       expect(answers[1][1].slice("total", "due")).to eq("total" => "604.98", "due" => "2026-11-19T16:30:00-05:00")
     end
