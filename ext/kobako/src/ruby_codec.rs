@@ -18,7 +18,7 @@ use magnus::{
     RString, Ruby, Symbol, Value,
 };
 
-use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER};
+use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER, EXT_TIME};
 use kobako_guest::reader::{Kind, Reader};
 
 use crate::guest_memory::{MAX_DEPTH, MAX_PAYLOAD};
@@ -219,6 +219,43 @@ impl Packer {
         Ok(())
     }
 
+    /// A Time (exactly that class) as Codec::Wire.time writes one: [seconds, nanoseconds,
+    /// offset or nil for UTC, zone abbreviation or nil, nil]. False, with nothing written,
+    /// for a Time with digits below the nanosecond: the leaf refuses it, naming its place.
+    fn time(&mut self, ruby: &Ruby, value: Value, depth: usize) -> Result<bool, Error> {
+        let subsec: Value = value.funcall("subsec", ())?;
+        if Integer::from_value(subsec).is_none() {
+            let den: Integer = subsec.funcall("denominator", ())?;
+            if den.to_i64().map_or(true, |d| d <= 0 || 1_000_000_000 % d != 0) {
+                return Ok(false);
+            }
+        }
+        let sec: Value = value.funcall("to_i", ())?;
+        let nsec: i64 = value.funcall("nsec", ())?;
+        let utc: bool = value.funcall("utc?", ())?;
+        self.container(ruby, depth)?;
+        self.room(ruby, 6 + 1 + 9)?;
+        let mark = self.w.begin_ext(EXT_TIME);
+        self.w.array_header(5);
+        self.value(ruby, sec, depth + 1)?;
+        self.w.int(nsec);
+        if utc {
+            self.w.nil();
+            self.w.nil();
+        } else {
+            let offset: i64 = value.funcall("utc_offset", ())?;
+            self.w.int(offset);
+            let zone: Value = value.funcall("zone", ())?;
+            match RString::from_value(zone) {
+                Some(z) if z.len() <= 64 => self.string(ruby, z)?,
+                _ => self.w.nil(),
+            }
+        }
+        self.w.nil();
+        self.w.end_ext(mark);
+        Ok(true)
+    }
+
     /// A BigDecimal as its decimal text (BigDecimal#to_s("E")), checked against the grammar
     /// the guest reads.
     fn big_decimal_text(&mut self, ruby: &Ruby, text: RString) -> Result<(), Error> {
@@ -248,6 +285,9 @@ impl Packer {
         // The commonest value type in a Rails app, written without a call into Ruby's leaf
         // (half of what one crossing costs): the exact class only, subclasses go the long way.
         if self.leaf.is_some() {
+            if value.class().as_value().eql(ruby.class_time().as_value()).unwrap_or(false) && self.time(ruby, value, depth)? {
+                return Ok(());
+            }
             let big_decimal = *self.big_decimal.get_or_insert_with(|| loaded_class(ruby, "BigDecimal"));
             if let Some(class) = big_decimal {
                 if value.class().as_value().eql(class.as_value()).unwrap_or(false) {
@@ -571,7 +611,7 @@ fn symbol(ruby: &Ruby, name: &[u8]) -> Result<Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::{flonum, host_cost};
-    use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER};
+    use kobako_guest::msgpack::{nested_ext, Writer, EXT_BIGDECIMAL, EXT_INTEGER, EXT_TIME};
 
     fn bytes(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
         let mut w = Writer::new();

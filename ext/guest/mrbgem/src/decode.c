@@ -4,6 +4,7 @@
  * and enforces depth and shape.
  */
 #include <string.h>
+#include <time.h>
 #include <mruby.h>
 #include <mruby/array.h>
 #include <mruby/hash.h>
@@ -120,6 +121,46 @@ bigdecimal_from_text(mrb_state *mrb, const char *p, size_t len)
   return d;
 }
 
+/* mruby-time's constructor (its enum passed as the int it is). */
+mrb_value time_at(mrb_state *mrb, time_t sec, time_t usec, int timezone); /* MRB_API, though its header says mrb_time_at */
+#define KOBAKO_TIMEZONE_UTC 1
+
+static mrb_value
+frozen_copy(mrb_state *mrb, mrb_value str)
+{
+  mrb_value copy = mrb_str_dup(mrb, str);
+  mrb_obj_freeze(mrb, copy);
+  return copy;
+}
+
+/* A Time from [sec, nsec, offset or nil, zone or nil, zone name or nil], stored as
+ * stdlib mrblib/20_time.rb describes (mruby-time's UTC instant and flag, then @__nsec,
+ * @__offset, @__zone, @__time_zone), or nil to leave odd parts to Time.__kobako_at and its
+ * messages (via Wire.build). */
+static mrb_value
+time_from_parts(mrb_state *mrb, mrb_value parts)
+{
+  if (!mrb_array_p(parts) || RARRAY_LEN(parts) != 5) return mrb_nil_value();
+  mrb_value sec = RARRAY_PTR(parts)[0], nsec = RARRAY_PTR(parts)[1], offset = RARRAY_PTR(parts)[2];
+  mrb_value zone = RARRAY_PTR(parts)[3], time_zone = RARRAY_PTR(parts)[4];
+  if (!mrb_integer_p(sec) || !mrb_integer_p(nsec)) return mrb_nil_value();
+  mrb_int s = mrb_integer(sec), ns = mrb_integer(nsec);
+  /* Well inside what mruby-time holds (its years are 32-bit). */
+  if (s < -10000000000000000LL || s > 10000000000000000LL || ns < 0 || ns > 999999999) return mrb_nil_value();
+  if (!mrb_nil_p(offset) && (!mrb_integer_p(offset) || mrb_integer(offset) <= -86400 || mrb_integer(offset) >= 86400)) {
+    return mrb_nil_value();
+  }
+  if ((!mrb_nil_p(zone) && !mrb_string_p(zone)) || (!mrb_nil_p(time_zone) && !mrb_string_p(time_zone))) return mrb_nil_value();
+  mrb_value t = time_at(mrb, (time_t)s, (time_t)(ns / 1000), KOBAKO_TIMEZONE_UTC);
+  if (ns % 1000 != 0) set_ivar(mrb, t, "@__nsec", mrb_int_value(mrb, ns % 1000));
+  if (!mrb_nil_p(offset)) {
+    set_ivar(mrb, t, "@__offset", offset);
+    if (!mrb_nil_p(zone)) set_ivar(mrb, t, "@__zone", frozen_copy(mrb, zone));
+  }
+  if (!mrb_nil_p(time_zone)) set_ivar(mrb, t, "@__time_zone", frozen_copy(mrb, time_zone));
+  return t;
+}
+
 static int64_t
 floor_div(int64_t a, int64_t b)
 {
@@ -174,8 +215,8 @@ read_wire_value(mrb_state *mrb, struct decoder *d, const struct kobako_token *to
     if (read_value(mrb, &inner, depth, &parts) != 0) return fail(d, inner.error);
     if (inner.pos != inner.len) return fail(d, "trailing bytes inside a value ext");
   }
-  if (tok->integer == KOBAKO_EXT_DATE) {
-    *out = date_from_jd(mrb, parts);
+  if (tok->integer == KOBAKO_EXT_DATE || tok->integer == KOBAKO_EXT_TIME) {
+    *out = tok->integer == KOBAKO_EXT_DATE ? date_from_jd(mrb, parts) : time_from_parts(mrb, parts);
     if (!mrb_nil_p(*out)) return 0;
   }
   struct RClass *kobako = mrb_module_get(mrb, "Kobako");
