@@ -8,6 +8,10 @@ module Kobako
   module GuestView
     KERNEL_CLASS = Kernel.instance_method(:class)
     PLAIN = [NilClass, TrueClass, FalseClass, Integer, Float, String, Symbol].freeze
+    # Value types the codec built from the guest's bytes (docs/values.md), shown by their
+    # libraries' own #inspect (never an app's object). By name: the libraries may not be
+    # loaded, and ActiveSupport::TimeWithZone calls itself "Time".
+    VALUE_CLASSES = %w[BigDecimal Rational Complex Date Time].freeze
 
     # Stands for a host object in the copy that gets inspected.
     Opaque = Struct.new(:text) do
@@ -33,7 +37,8 @@ module Kobako
     # A copy of `value` in which every object that is not a plain value is an Opaque.
     def mirror(value, handles, depth)
       klass = KERNEL_CLASS.bind_call(value)
-      return value if PLAIN.include?(klass)
+      return value if PLAIN.include?(klass) || VALUE_CLASSES.include?(klass.name)
+      return composite(value, handles, depth) if Record === value || Range === value || (defined?(::Set) && ::Set === value)
 
       if klass.equal?(Array) && depth <= Codec::MAX_DEPTH
         value.map { |v| mirror(v, handles, depth + 1) }
@@ -44,6 +49,22 @@ module Kobako
       else
         Opaque.new(label(value, handles))
       end
+    end
+
+    # A Record, Range or Set, with its parts shown as the guest shows them.
+    def composite(value, handles, depth)
+      return Opaque.new(label(value, handles)) if depth > Codec::MAX_DEPTH
+
+      part = ->(v) { mirror(v, handles, depth + 1).inspect }
+      text = case value
+             when Record
+               fields = value.members.zip(value.values).map { |m, v| "#{m}=#{part.call(v)}" }.join(", ")
+               "#<#{value.kind.downcase} #{"#{value.guest_class} " unless value.guest_class.empty?}#{fields}>"
+             when Range
+               "#{part.call(value.begin) unless value.begin.nil?}#{value.exclude_end? ? '...' : '..'}#{part.call(value.end) unless value.end.nil?}"
+             else "#<Set: {#{value.map { |v| part.call(v) }.join(', ')}}>"
+             end
+      Opaque.new(text)
     end
   end
 end

@@ -305,6 +305,20 @@ RSpec.describe "Value types beyond JSON (issue 25)" do
     end
   end
 
+  describe "how kobako shows them (code mode, the CLI, Execution#inspect)" do
+    it "shows value types by their own inspect and their parts as the guest saw them" do
+      require "kobako/cli"
+      v = [BigDecimal("1.5"), Date.new(2026, 1, 1), Time.at(0).utc, Set[1], (1..2), 3r / 4,
+           Kobako::Record.new("Struct", "P", %i[x r], [Object.new, (..Date.new(2026, 1, 2))])]
+      expect(Kobako::GuestView.inspect(v)).to eq('[0.15e1, #<Date: 2026-01-01 ((2461042j,0s,0n),+0s,2299161j)>, ' \
+                                                 "1970-01-01 00:00:00 UTC, #<Set: {1}>, 1..2, (3/4), #<struct P x=#<object>, " \
+                                                 "r=..#<Date: 2026-01-02 ((2461043j,0s,0n),+0s,2299161j)>>]")
+      expect(Kobako::CLI::Report.jsonable(v))
+        .to eq(["1.5", "2026-01-01", "1970-01-01T00:00:00.000000000+00:00", [1], "1..2", "3/4",
+                { "x" => "#<object>", "r" => "..#<Date: 2026-01-02 ((2461043j,0s,0n),+0s,2299161j)>" }])
+    end
+  end
+
   describe "bad input" do
     it "refuses a value over the payload cap with a clear error, never a crash" do
       huge = BigDecimal("1.#{'3' * (17 << 20)}")

@@ -62,6 +62,14 @@ module Kobako
         when "Array" then value.map { |v| jsonable(v, handles) }
         when "Hash" then value.to_h { |k, v| [jsonable_key(k, handles), jsonable(v, handles)] }
         when "Kobako::Execution::HandleRef" then value.inspect # a recorded call's Handle
+        # Value types (docs/values.md) as JSON writes them in Rails: numbers and times as text.
+        when "BigDecimal" then value.to_s("F")
+        when "Rational", "Complex" then value.to_s
+        when "Date" then value.iso8601
+        when "Time" then value.strftime("%Y-%m-%dT%H:%M:%S.%N%:z") # TimeWithZone says "Time" too
+        when "Set" then value.map { |v| jsonable(v, handles) }
+        when "Kobako::Record" then value.to_h { |k, v| [k.to_s, jsonable(v, handles)] }
+        when "Range" then GuestView.inspect(value, handles)
         else GuestView.label(value, handles)
         end
       end
