@@ -39,6 +39,10 @@ module Kobako
       keys ? @fields.slice(*keys) : @fields
     end
 
+    # As JSON (and Rails' as_json), the members: {"x": 1, "y": 2}.
+    def as_json(*) = @fields.transform_keys(&:to_s)
+    def to_json(*args) = as_json.to_json(*args)
+
     def struct? = @kind == "Struct"
     def data? = @kind == "Data"
 

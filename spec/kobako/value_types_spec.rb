@@ -172,6 +172,8 @@ RSpec.describe "Value types beyond JSON (issue 25)" do
       x, y = *point
       expect([x, y]).to eq([1, 2])
       expect { point.to_h[:x] = 5 }.not_to change(point, :x)
+      require "json"
+      expect(JSON.generate([point])).to eq('[{"x":1,"y":2}]')
       expect { point.nope }.to raise_error(NoMethodError)
       expect { point[:nope] }.to raise_error(NameError, /no member 'nope'/)
       # Back into a guest that has no Point: a Hash of its members.
