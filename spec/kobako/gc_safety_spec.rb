@@ -123,3 +123,59 @@ RSpec.describe Kobako::Sandbox, "GC safety" do
     end
   end
 end
+
+# Issue 25: the value types are built and read by the native codec, which calls into Ruby
+# (Kernel#BigDecimal, Time#nsec, Codec::Wire.build) while it holds the values it built.
+RSpec.describe Kobako::Sandbox, "GC safety of the value types" do
+  require "bigdecimal"
+  require "date"
+  require "set"
+
+  let(:values) do
+    [BigDecimal("12.34"), BigDecimal("-1e-40"), 2**100, 3r / 7, Complex(1.0, 2.0), Date.new(2024, 2, 29),
+     Time.at(1_700_000_000, 5, :nsec, in: "+05:30"), Time.at(0, in: "UTC"), Set[1, "a", [2]], (1..), ("a".."c"),
+     Kobako::Record.new("Struct", "P", %i[x y], [BigDecimal("1"), [Date.new(2000, 1, 1)]])]
+  end
+
+  it "carries every value type both ways under GC.stress" do
+    sandbox = described_class.new
+    back = begin
+      GC.stress = true
+      sandbox.eval('require "bigdecimal"; [xs, xs.map(&:class).map(&:name), Struct.new(:a).new(BigDecimal("2"))]',
+                   locals: { xs: values })
+    ensure
+      GC.stress = false
+    end
+    expect(back[0]).to eq(values.map { |v| v.is_a?(Kobako::Record) ? v.to_h : v })
+    expect(back[1]).to eq(%w[BigDecimal BigDecimal Integer Rational Complex Date Time Time Set Range Range Hash])
+    expect(back[2].a).to eq(BigDecimal("2"))
+  end
+
+  it "carries them from 4 threads while another thread compacts, with a watchdog" do
+    sandboxes = Array.new(4) { described_class.new(gvl: :release) }
+    stop = false
+    compactor = Thread.new do
+      until stop
+        GC.compact
+        sleep 0.005
+      end
+    end
+    workers = sandboxes.each_with_index.map do |sandbox, t|
+      Thread.new do
+        Array.new(150) do |i|
+          mine = values + [BigDecimal("#{t}.#{i}")]
+          sandbox.eval("xs", locals: { xs: mine }) == mine.map { |v| v.is_a?(Kobako::Record) ? v.to_h : v }
+        end
+      end
+    end
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 120
+    results = workers.map do |w|
+      raise "watchdog: a worker hung" unless w.join([deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC), 0].max)
+
+      w.value
+    end
+    stop = true
+    compactor.join
+    expect(results.flatten).to all(be(true))
+  end
+end
