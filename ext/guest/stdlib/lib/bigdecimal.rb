@@ -47,9 +47,12 @@ class BigDecimal < Numeric
   }.freeze
   HALF_MODES = { "up" => ROUND_HALF_UP, "even" => ROUND_HALF_EVEN, "down" => ROUND_HALF_DOWN }.freeze
 
-  DIGITS = /\d(?:_?\d)*/
-  PATTERN = /\A\s*([-+])?(#{DIGITS})?(?:\.(#{DIGITS}))?(?:[eEdD]([-+]?#{DIGITS}))?\s*\z/
-  LENIENT = /\A\s*([-+])?(#{DIGITS})?(?:\.(#{DIGITS})?)?(?:[eEdD]([-+]?#{DIGITS}))?/
+  # The String grammars, compiled on first use: compiling them costs more than the rest of
+  # `require "bigdecimal"`, and values from the host never need them (the codec parses its
+  # own text in C).
+  DIGITS = '\d(?:_?\d)*'
+  def self.__pattern = @__pattern ||= /\A\s*([-+])?(#{DIGITS})?(?:\.(#{DIGITS}))?(?:[eEdD]([-+]?#{DIGITS}))?\s*\z/
+  def self.__lenient = @__lenient ||= /\A\s*([-+])?(#{DIGITS})?(?:\.(#{DIGITS})?)?(?:[eEdD]([-+]?#{DIGITS}))?/
 
   class << self
     # value = mantissa * 10**exponent; a zero keeps the sign it was written with.
@@ -73,7 +76,7 @@ class BigDecimal < Numeric
       return __special({ "NaN" => NAN_S, "Infinity" => INF_S, "+Infinity" => INF_S }.fetch(text, NEG_INF_S)) if
         %w[NaN Infinity +Infinity -Infinity].include?(text)
 
-      m = str.match(PATTERN)
+      m = str.match(BigDecimal.__pattern)
       if m.nil? || (m[2].nil? && m[3].nil?)
         raise ArgumentError, "invalid value for BigDecimal(): #{str.inspect}" if exception
 
@@ -88,7 +91,7 @@ class BigDecimal < Numeric
       return __special({ "NaN" => NAN_S, "Infinity" => INF_S, "+Infinity" => INF_S }.fetch(text, NEG_INF_S)) if
         %w[NaN Infinity +Infinity -Infinity].include?(text)
 
-      m = str.match(LENIENT)
+      m = str.match(BigDecimal.__lenient)
       m.nil? || (m[2].nil? && m[3].nil?) ? __new(0, 0) : __from_match(m)
     end
 
@@ -683,7 +686,9 @@ class BigDecimal < Numeric
   # digit (format("%.2f", 2.675) is "2.68" though 2.675 is stored below the tie). The
   # guest's C formatter is exact, so such a value is handed over already rounded.
   module Format
-    TENS = (0..22).map { |i| 10.0**i }.freeze
+    # 10.0**0 .. 10.0**22, written out (Float#** at load time costs more than the table).
+    TENS = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22].freeze
     BIGTENS = [1e16, 1e32, 1e64, 1e128, 1e256].freeze
     DIRECTIVE = /%(?:%|(?<pos>\d+\$)?(?<flags>[-+ 0#]*)(?:<(?<name>\w+)>)?(?<width>\*|\d+)?(?:\.(?<prec>\*|\d*))?(?<conv>[a-zA-Z])|\{\w+\})/
 
