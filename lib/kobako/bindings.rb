@@ -43,7 +43,8 @@ module Kobako
     # MessagePack array headers for up to 15 entries.
     FIXARRAY = Array.new(16) { |n| [0x90 | n].pack("C").freeze }.freeze
 
-    # The slots frame, [[index, [method, ...]], ...], from entries already encoded.
+    # A MessagePack array of entries already encoded: the slots frame, [[index, [method,
+    # ...]], ...], and the values frame of `locals:`.
     def self.frame_of(entries)
       count = entries.size
       return FIXARRAY[1] + entries[0] if count == 1

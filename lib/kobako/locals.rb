@@ -36,7 +36,7 @@ module Kobako
       rescue Codec::UnsupportedValue => e
         raise e.class, e.message.sub(/\Avalue/, "locals[:#{names[i]}]")
       end
-      [Codec.encode(names), array_of(values)]
+      [Codec.encode(names), Bindings.frame_of(values)]
     end
 
     def name_of(key)
@@ -50,13 +50,6 @@ module Kobako
                              "then letters, digits and _; not a keyword)"
       end
       name
-    end
-
-    # A MessagePack array from values already encoded.
-    def array_of(encoded)
-      count = encoded.size
-      header = count < 16 ? [0x90 | count].pack("C") : [0xdc, count].pack("Cn")
-      header + encoded.join
     end
   end
 end

@@ -28,23 +28,12 @@ module Kobako
       when DATE
         require "date"
         Date.jd(parts)
-      when TIME then time(*parts)
+      when TIME then Time.__kobako_at(*parts) # stdlib mrblib/20_time.rb
       when SET then Set.new(parts)
       when RANGE then Range.new(parts[0], parts[1], parts[2])
       when RECORD then record(*parts)
       else raise TypeError, "unknown value type #{type} from the host"
       end
-    end
-
-    def self.time(sec, nsec, offset, zone, time_zone)
-      return Time.__kobako_at(sec, nsec, offset, zone, time_zone) if Time.respond_to?(:__kobako_at)
-
-      t = Time.at(sec, nsec / 1000).utc
-      t = t.__with_offset(offset) if offset
-      t.instance_variable_set(:@__nsec, nsec % 1000) unless (nsec % 1000).zero?
-      t.instance_variable_set(:@__zone, zone) if offset && zone
-      t.instance_variable_set(:@__time_zone, time_zone) if time_zone
-      t
     end
 
     # The script's own Struct or Data class of that name and members, else a Hash of the

@@ -89,15 +89,13 @@ bigdecimal_from_text(mrb_state *mrb, const char *p, size_t len)
     for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) e = e * 10 + (p[i] - '0'); /* at most 18 digits */
     exponent += neg_exp ? -e : e;
   }
-  /* The significant digits: the integer part then the fraction, without leading zeros;
-   * trailing zeros move into the exponent. */
-  mrb_value digits = mrb_str_new_capa(mrb, (mrb_int)(int_end - int_at + frac_end - frac_at));
-  mrb_str_cat(mrb, digits, p + int_at, int_end - int_at);
-  mrb_str_cat(mrb, digits, p + frac_at, frac_end - frac_at);
-  const char *dp = RSTRING_PTR(digits);
-  mrb_int start = 0, end = RSTRING_LEN(digits);
-  while (start < end && dp[start] == '0') start++;
-  while (end > start && dp[end - 1] == '0') {
+  /* The significant digits are the integer part then the fraction, read through one index
+   * (no copy): leading zeros skipped, trailing zeros moved into the exponent. */
+  size_t int_len = int_end - int_at, total = int_len + (frac_end - frac_at);
+#define DIGIT_AT(k) ((k) < int_len ? p[int_at + (k)] : p[frac_at + (k) - int_len])
+  size_t start = 0, end = total;
+  while (start < end && DIGIT_AT(start) == '0') start++;
+  while (end > start && DIGIT_AT(end - 1) == '0') {
     end--;
     exponent++;
   }
@@ -107,16 +105,24 @@ bigdecimal_from_text(mrb_state *mrb, const char *p, size_t len)
     exponent = 0;
   } else if (end - start <= 18) {
     int64_t m = 0;
-    for (mrb_int k = start; k < end; k++) m = m * 10 + (dp[k] - '0');
+    for (size_t k = start; k < end; k++) m = m * 10 + (DIGIT_AT(k) - '0');
     mantissa = mrb_int_value(mrb, (mrb_int)(negative ? -m : m));
   } else {
+    /* The digits in at most two pieces: what is left of each part. */
+    mrb_value digits = mrb_str_new_capa(mrb, (mrb_int)(end - start));
+    if (start < int_len) mrb_str_cat(mrb, digits, p + int_at + start, (end < int_len ? end : int_len) - start);
+    if (end > int_len) {
+      size_t from = start > int_len ? start - int_len : 0;
+      mrb_str_cat(mrb, digits, p + frac_at + from, end - int_len - from);
+    }
     /* No badcheck: see the Integer ext above. */
-    mantissa = mrb_str_to_integer(mrb, mrb_str_new(mrb, dp + start, end - start), 10, FALSE);
+    mantissa = mrb_str_to_integer(mrb, digits, 10, FALSE);
     if (negative) mantissa = mrb_funcall(mrb, mantissa, "-@", 0);
   }
+#undef DIGIT_AT
   set_ivar(mrb, d, "@__mantissa", mantissa);
   set_ivar(mrb, d, "@__exponent", mrb_int_value(mrb, (mrb_int)exponent));
-  set_ivar(mrb, d, "@__negative_zero", mrb_bool_value(start == end && negative));
+  set_ivar(mrb, d, "@__negative_zero", mrb_bool_value(mrb_integer_p(mantissa) && mrb_integer(mantissa) == 0 && negative));
   set_ivar(mrb, d, "@__special", mrb_nil_value());
   return d;
 }
