@@ -10,10 +10,11 @@ module Kobako
   #   kobako console [options]      a prompt whose every entry runs in the sandbox
   #
   # Exit status: 0 when the script finished, else EXIT_CODES for what stopped it (2 for a
-  # bad command line).
+  # bad command line, 130 for Ctrl-C).
   module CLI
     EXIT_CODES = {
-      ok: 0, sandbox_error: 1, usage: 2, service_error: 3, timeout: 4, memory_limit: 5, trap: 6, setup: 7
+      ok: 0, sandbox_error: 1, usage: 2, service_error: 3, timeout: 4, memory_limit: 5, trap: 6, setup: 7,
+      interrupted: 130 # 128 + SIGINT, as shells report a command stopped by Ctrl-C
     }.freeze
 
     BANNER = <<~TEXT.freeze
@@ -51,6 +52,11 @@ module Kobako
       stderr.puts("kobako: #{e.message}")
       stderr.puts("Try `kobako --help`.")
       EXIT_CODES[:usage]
+    rescue Interrupt
+      # Ctrl-C stops the script at once (the sandbox checks for it while the guest runs);
+      # one line says so, not a backtrace.
+      stderr.puts("interrupted")
+      EXIT_CODES[:interrupted]
     end
 
     def new_options(command) = Options.new(sandbox: {}, json: false, print: command == "eval", services: [])

@@ -1,21 +1,19 @@
-//! The guest's only way out (`env.__kobako_dispatch`) and the host's way back in
-//! (`Kobako::Runtime.yield_to_active_invocation`), contract W-4.
+//! The guest's only way out (`env.__kobako_dispatch`), contract W-4.
 //!
-//! A dispatch copies the request out of guest memory, calls the invocation's Ruby
-//! dispatcher (`#call(request, token)`), and copies the response into memory the guest
-//! allocates. While the dispatcher runs, the wasmtime `Caller` is registered on a
-//! thread-local stack so a Service that yields can re-enter the same guest instance.
+//! A dispatch copies the request out of guest memory and suspends the guest's coroutine
+//! with it; the driver (driver.rs) has the invocation's Ruby dispatcher answer it on the
+//! Ruby thread's stack, and the response is copied into memory the guest allocates. A
+//! Service that yields to a guest block resumes the suspended dispatch with the block's
+//! request, which runs here, on the guest's stack, as a nested guest call.
 //!
 //! When anything aborts the invocation (a trap inside a yield, a Ruby exception that is not
 //! a StandardError, a throw), the abort is recorded in the store, every enclosing dispatch
 //! returns a trap, and the guest never runs again: its interpreter was left mid-call.
 
-use std::cell::RefCell;
-use std::ffi::c_void;
-
-use magnus::{prelude::*, value::BoxValue, Error, RString, Ruby, Value};
+use magnus::{value::BoxValue, Error, Ruby, Value};
 use wasmtime::{Caller, Linker};
 
+use crate::guest_fiber::{Reply, Request};
 use crate::guest_memory::{self, MAX_PAYLOAD};
 use crate::invocation::{FaultKind, Invocation};
 use crate::ruby_errors::{self, Kind as ErrorKind};
@@ -34,16 +32,33 @@ pub enum Abort {
 }
 
 impl Abort {
-    fn ruby(err: Error) -> Self {
+    /// Roots the error (needs the GVL: call it on the Ruby side).
+    pub fn ruby(err: Error) -> Self {
         let rooted = err.value().map(BoxValue::new);
         Abort::Ruby(err, rooted)
     }
 
-    /// The error to raise into a Service whose yield found the invocation aborted.
-    fn to_error(&self, ruby: &Ruby) -> Error {
+    /// What a Service whose yield found the invocation aborted must raise.
+    fn failure(&self) -> BlockFailure {
         match self {
-            Abort::Ruby(err, _) => err.clone(),
-            Abort::Fault(kind, msg) => {
+            Abort::Ruby(err, _) => BlockFailure::Ruby(err.clone()),
+            Abort::Fault(kind, msg) => BlockFailure::Fault(*kind, msg.clone()),
+        }
+    }
+}
+
+/// Why a block a Service yielded to did not answer; raised into the Service.
+pub enum BlockFailure {
+    /// The Ruby error that aborts the invocation (still rooted by its Abort).
+    Ruby(Error),
+    Fault(FaultKind, String),
+}
+
+impl BlockFailure {
+    pub fn to_error(&self, ruby: &Ruby) -> Error {
+        match self {
+            BlockFailure::Ruby(err) => err.clone(),
+            BlockFailure::Fault(kind, msg) => {
                 let kind = match kind {
                     FaultKind::Timeout => ErrorKind::Timeout,
                     FaultKind::MemoryLimit => ErrorKind::MemoryLimit,
@@ -56,11 +71,6 @@ impl Abort {
     }
 }
 
-enum DispatchError {
-    NoRuby,
-    Ruby(Error),
-}
-
 /// Returned by the dispatch import once the invocation is aborted; unwinds the guest.
 #[derive(Debug, thiserror::Error)]
 #[error("the invocation was aborted from inside a Service call")]
@@ -71,18 +81,11 @@ pub struct Aborted;
 #[error("{0}")]
 pub struct DispatchFault(pub String);
 
-struct ActiveCall {
-    token: u64,
-    caller: *mut c_void,
-}
-
 type Parked = (Error, Option<BoxValue<Value>>);
 
 thread_local! {
-    /// Dispatches in progress on this thread, innermost last.
-    static ACTIVE: RefCell<Vec<ActiveCall>> = const { RefCell::new(Vec::new()) };
     /// The Ruby error that aborted this thread's latest invocation, until re-raised.
-    static PARKED: RefCell<Option<Parked>> = const { RefCell::new(None) };
+    static PARKED: std::cell::RefCell<Option<Parked>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Keeps the error (rooted) until the Ruby layer has recorded the invocation's output and
@@ -97,23 +100,6 @@ pub fn raise_host_error(ruby: &Ruby) -> Result<(), Error> {
     match PARKED.with(|p| p.borrow_mut().take()) {
         Some((err, _rooted)) => Err(err),
         None => Err(ruby_errors::error(ruby, ErrorKind::Trap, "the invocation was aborted by the host")),
-    }
-}
-
-/// Registers a Caller for the duration of one dispatcher call; unregisters on drop.
-struct ActiveGuard;
-
-impl ActiveGuard {
-    fn push(token: u64, caller: &mut Caller<'_, Invocation>) -> Self {
-        let caller = caller as *mut Caller<'_, Invocation> as *mut c_void;
-        ACTIVE.with(|a| a.borrow_mut().push(ActiveCall { token, caller }));
-        ActiveGuard
-    }
-}
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        ACTIVE.with(|a| a.borrow_mut().pop());
     }
 }
 
@@ -134,45 +120,41 @@ fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime:
     let request = guest_memory::slice(memory.data(&caller), ptr as u32, len as u32)
         .map_err(|e| DispatchFault(format!("the guest sent a malformed Service request: {e}")))?
         .to_vec();
-    let (dispatcher, token) = {
-        let inv = caller.data();
-        let dispatcher = inv.dispatcher.as_ref().map(|d| **d);
-        (dispatcher, inv.token)
-    };
-    let dispatcher = dispatcher.ok_or_else(|| DispatchFault("no Service dispatcher is attached to this invocation".into()))?;
+    if caller.data().dispatcher.is_none() {
+        return Err(DispatchFault("no Service dispatcher is attached to this invocation".into()).into());
+    }
+    let yielder = caller.data().yielder.ok_or_else(|| DispatchFault("the guest is not running on its own stack".into()))?;
     if caller.data().depth >= MAX_NESTING {
         return Err(DispatchFault(format!("Service calls nest deeper than {MAX_NESTING} levels")).into());
     }
+    // SAFETY: the yielder belongs to the coroutine this call runs on, which is suspended
+    // only inside `suspend`.
+    let yielder = unsafe { &*yielder };
     caller.data_mut().depth += 1;
-    let released = caller.data().gvl_released;
-    caller.data_mut().gvl_released = false; // nested guest calls run under this GVL hold
-    let result = {
-        let _active = ActiveGuard::push(token, &mut caller);
-        let call = || -> Result<Vec<u8>, DispatchError> {
-            let ruby = Ruby::get().map_err(|_| DispatchError::NoRuby)?;
-            let response = dispatcher
-                .funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), token))
-                .map_err(DispatchError::Ruby)?;
-            // SAFETY: copied before any Ruby code can run again.
-            Ok(unsafe { response.as_slice() }.to_vec())
-        };
-        if released { crate::gvl::with_gvl(call) } else { call() }
+    let mut reply = yielder.suspend(Request::Service(request));
+    let answer = loop {
+        match reply {
+            Reply::Answer(bytes) => break Ok(bytes),
+            Reply::Abort(abort) => break Err(abort),
+            Reply::Yield(block) => {
+                let done = run_block_for_service(&mut caller, &block);
+                reply = yielder.suspend(Request::BlockDone(done));
+            }
+            Reply::Go => break Err(Abort::Fault(FaultKind::Trap, "a Service call was resumed without an answer".into())),
+        }
     };
-    caller.data_mut().gvl_released = released;
     caller.data_mut().depth -= 1;
 
-    let bytes = match result {
+    match answer {
         // What Ruby is unwinding with (an exception that is not a StandardError, a throw,
         // Thread#kill) wins over a trap recorded on the way: it must reach the caller.
-        Err(DispatchError::Ruby(err)) => {
-            caller.data_mut().abort = Some(Abort::ruby(err));
-            return Err(Aborted.into());
+        Err(abort) => {
+            caller.data_mut().record_abort(abort, true);
+            Err(Aborted.into())
         }
-        _ if caller.data().abort.is_some() => return Err(Aborted.into()),
-        Ok(bytes) => bytes,
-        Err(DispatchError::NoRuby) => return Err(DispatchFault("Ruby is not available on this thread".into()).into()),
-    };
-    place_in_guest(&mut caller, &bytes)
+        Ok(_) if caller.data().abort.is_some() => Err(Aborted.into()),
+        Ok(bytes) => place_in_guest(&mut caller, &bytes),
+    }
 }
 
 /// Copies `bytes` into memory the guest allocates and returns `(ptr << 32) | len`.
@@ -192,50 +174,22 @@ fn place_in_guest(caller: &mut Caller<'_, Invocation>, bytes: &[u8]) -> wasmtime
     Ok((((ptr as u32 as u64) << 32) | bytes.len() as u64) as i64)
 }
 
-/// `Kobako::Runtime.yield_to_active_invocation(token, request)`: runs a guest block from
-/// inside a Service call of invocation `token` on this thread and returns the guest's
-/// answer (its value or a fault). Outside such a call it raises TrapError.
-pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> Result<RString, Error> {
-    // SAFETY: copied before any Ruby code can run again.
-    let request = unsafe { request.as_slice() }.to_vec();
-    let caller = ACTIVE.with(|a| a.borrow().iter().rev().find(|c| c.token == token).map(|c| c.caller));
-    let Some(caller) = caller else {
-        return Err(ruby_errors::error(
-            ruby,
-            ErrorKind::Trap,
-            "a sandbox block can only run while its Service call is in progress, on the same thread",
-        ));
-    };
-    // SAFETY: the pointer was registered by `dispatch`, which is suspended in the Ruby call
-    // that led here and unregisters it before returning; nothing else touches the Caller
-    // meanwhile. Nested dispatches register their own (innermost) Caller.
-    let caller = unsafe { &mut *(caller as *mut Caller<'static, Invocation>) };
+/// Runs the guest block a Service yielded to (a nested guest call on the guest's stack).
+/// A failure records why the invocation is aborted: the guest never runs again.
+fn run_block_for_service(caller: &mut Caller<'_, Invocation>, request: &[u8]) -> Result<Vec<u8>, BlockFailure> {
     if let Some(abort) = &caller.data().abort {
-        return Err(abort.to_error(ruby));
+        return Err(abort.failure());
     }
-    // Under `gvl: :release` the block runs without the GVL too, so a long block neither
-    // stalls other threads nor ignores Thread#kill (the unblock function stops it).
-    let result = if caller.data().release_mode {
-        let stop = caller.data().stop.clone();
-        crate::gvl::without_gvl(&stop, |released| {
-            caller.data_mut().gvl_released = released;
-            let result = run_block(caller, &request);
-            caller.data_mut().gvl_released = false;
-            result
-        })
-    } else {
-        run_block(caller, &request)
-    };
-    match result {
-        Ok(answer) => Ok(ruby.str_from_slice(&answer)),
+    match run_block(caller, request) {
+        Ok(answer) => Ok(answer),
         Err(err) => {
             if caller.data().abort.is_none() {
                 let fuel_left = crate::invocation::fuel_left(&*caller);
                 let (kind, message) = crate::invocation::classify(caller.data(), &err, fuel_left);
-                caller.data_mut().abort = Some(Abort::Fault(kind, message));
+                caller.data_mut().record_abort(Abort::Fault(kind, message), false);
             }
             let abort = caller.data().abort.as_ref().expect("an aborted invocation records why");
-            Err(abort.to_error(ruby))
+            Err(abort.failure())
         }
     }
 }

@@ -1,11 +1,11 @@
-//! Running the guest without Ruby's GVL (`Sandbox.new(gvl: :release)`), and taking it back
-//! for the Ruby work a Service call needs.
+//! Running the guest without Ruby's GVL (`Sandbox.new(gvl: :release)`).
 //!
-//! While the GVL is released no Ruby API may be touched: the invocation works on copies of
-//! its input, and the dispatcher stays rooted in a BoxValue. Ruby interrupts
-//! (Thread#raise, Thread#kill, signals) reach a released invocation through the unblock
-//! function, which asks the guest to stop at its next epoch check; Ruby handles the
-//! interrupt itself once the call has returned with the GVL.
+//! The driver (driver.rs) releases the GVL for each stretch of guest work and has it back
+//! whenever the guest suspends for Ruby work (a Service call, a checkpoint). While it is
+//! released no Ruby API may be touched: the guest works on copies of its input, and the
+//! dispatcher stays rooted in a BoxValue. Ruby interrupts (Thread#raise, Thread#kill,
+//! signals) reach a released guest through the unblock function, which asks it to suspend
+//! to a checkpoint at its next epoch tick, where Ruby processes them.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -42,16 +42,6 @@ unsafe extern "C" fn released<F: FnOnce(bool) -> R, R>(data: *mut c_void) -> *mu
     std::ptr::null_mut()
 }
 
-/// Runs the `FnOnce()` of a `with_gvl` call.
-unsafe extern "C" fn holding<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
-    // SAFETY: as above.
-    let call = unsafe { &mut *(data as *mut Call<F, R>) };
-    if let Some(f) = call.f.take() {
-        call.result = Some(catch_unwind(AssertUnwindSafe(f)));
-    }
-    std::ptr::null_mut()
-}
-
 unsafe extern "C" fn request_stop(flag: *mut c_void) {
     // SAFETY: the flag outlives the released call (it is owned by the invocation).
     unsafe { (*(flag as *const AtomicBool)).store(true, Ordering::SeqCst) };
@@ -64,9 +54,8 @@ unsafe extern "C" fn request_stop(flag: *mut c_void) {
 ///
 /// `without_gvl2` declines to release when an interrupt is already pending (a signal, a
 /// Thread#raise, or just the timer asking for a thread switch, which under load is often).
-/// `f` then runs holding the GVL and must know it, or a Service call would ask for a GVL
-/// this thread already holds (`[BUG] rb_thread_call_with_gvl: called by a thread which
-/// has GVL`).
+/// `f` then runs holding the GVL and must know it: the guest then suspends to checkpoints
+/// as it does under `gvl: :hold`.
 pub fn without_gvl<F: FnOnce(bool) -> R, R>(stop: &AtomicBool, f: F) -> R {
     let mut call = Call::new(f);
     // SAFETY: `released` matches `Call<F, R>`; both pointers outlive the call.
@@ -82,14 +71,4 @@ pub fn without_gvl<F: FnOnce(bool) -> R, R>(stop: &AtomicBool, f: F) -> R {
         Some(declined) => declined(false),
         None => call.value().expect("a released call that ran left its result"),
     }
-}
-
-/// Runs `f` holding the GVL, from a thread that released it with `without_gvl`.
-pub fn with_gvl<F: FnOnce() -> R, R>(f: F) -> R {
-    let mut call = Call::new(f);
-    // SAFETY: as above; this thread is a Ruby thread that released the GVL.
-    unsafe {
-        rb_sys::rb_thread_call_with_gvl(Some(holding::<F, R>), &mut call as *mut Call<F, R> as *mut c_void);
-    }
-    call.value().expect("with_gvl always runs its function")
 }

@@ -1,7 +1,7 @@
 //! One invocation: a fresh guest instance, armed caps, the call, and what came back.
 //! Nothing survives between invocations: each gets its own Store and instance.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,9 +11,11 @@ use wasmtime::{Instance, Memory, Store, Trap, TypedFunc, UpdateDeadline};
 use crate::capture::Capture;
 use crate::clock::{GuestClock, InvocationClock};
 use crate::dispatch::{Abort, Aborted, DispatchFault};
+use crate::driver::{Driver, InvocationFiber, Shared};
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
+use crate::guest_fiber::{GuestYielder, Reply, Request};
 use crate::guest_module::{GuestModule, SETUP_FUEL};
 use crate::limits::{MemoryCap, MemoryLimitExceeded};
 use crate::prepared_image::{self, PreparedImage};
@@ -50,15 +52,14 @@ pub struct Invocation {
     pub depth: u32,
     /// Set once the invocation must end without running the guest again.
     pub abort: Option<Abort>,
+    /// Aborts a later one replaced; kept so their roots are released with the GVL held.
+    superseded: Vec<Abort>,
     /// Service calls the guest made (a prepared image must have made none).
     pub dispatches: u64,
-    /// The guest is running without the GVL (`gvl: :release`); a Service call takes it back.
-    pub gvl_released: bool,
-    /// The Sandbox runs guest code without the GVL (`gvl: :release`), blocks a Service
-    /// yields to included.
-    pub release_mode: bool,
-    /// Set by Ruby's unblock function: stop at the next epoch check.
-    pub stop: Arc<AtomicBool>,
+    /// Flags shared with the driver (is the GVL released, does Ruby want the thread back).
+    pub shared: Arc<Shared>,
+    /// The coroutine the guest runs on, while it runs (guest_fiber.rs).
+    pub yielder: Option<*const GuestYielder>,
     /// What `clock_time_get` answers. Frozen until the interpreter is started and prepared
     /// state applied, so start-up never depends on the invocation's clock.
     pub clock: GuestClock,
@@ -102,10 +103,10 @@ impl Invocation {
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
             depth: 0,
             abort: None,
+            superseded: Vec::new(),
             dispatches: 0,
-            gvl_released: false,
-            release_mode: false,
-            stop: Arc::new(AtomicBool::new(false)),
+            shared: Arc::default(),
+            yielder: None,
             clock: GuestClock::Frozen,
             read_clock: false,
             fuel_budget: limits.fuel,
@@ -120,6 +121,19 @@ impl Invocation {
     /// State for probing a module at load time (no input, no caps).
     pub fn probe() -> Self {
         Self::for_module(Vec::new(), &Limits::default(), RANDOM_SEED)
+    }
+
+    /// Records why the invocation ends. The first reason stays unless `replace` (what Ruby
+    /// is unwinding with wins over a trap recorded on the way).
+    pub fn record_abort(&mut self, abort: Abort, replace: bool) {
+        match &self.abort {
+            Some(_) if !replace => self.superseded.push(abort),
+            _ => {
+                if let Some(old) = self.abort.replace(abort) {
+                    self.superseded.push(old);
+                }
+            }
+        }
     }
 
     /// Where the deterministic random source stands (captured with a pre-initialised image).
@@ -197,31 +211,32 @@ pub fn invoke(
     let engine = module.pre.module().engine();
     let mut invocation = Invocation::for_module(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
-    invocation.release_mode = release_gvl;
+    let driver = Driver::new(dispatcher, invocation.token, release_gvl, invocation.shared.clone());
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
     store.data_mut().deadline = limits.timeout.and_then(|t| started.checked_add(t));
-    store.epoch_deadline_callback(|ctx| {
-        let inv = ctx.data();
-        if inv.stop.load(Ordering::Relaxed) || inv.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(UpdateDeadline::Interrupt);
-        }
-        Ok(UpdateDeadline::Continue(1))
-    });
+    store.epoch_deadline_callback(|mut ctx| Ok(epoch_tick(ctx.data_mut())));
     store.set_epoch_deadline(1);
 
     let outcome = match ActiveInvocation::start() {
-        Ok(_active) if release_gvl => {
-            let stop = store.data().stop.clone();
-            let result = crate::gvl::without_gvl(&stop, |released| {
-                store.data_mut().gvl_released = released;
-                call_entry(module, image, &mut store, entry, clock, started)
-            });
-            store.data_mut().gvl_released = false;
-            result.map_err(|err| classify(store.data(), &err, fuel_left(&store)))
+        Ok(_active) => {
+            let store_ptr: *mut Store<Invocation> = &mut store;
+            // SAFETY: the driver runs the coroutine to its end before `store` is used again
+            // or dropped; the coroutine is the only user of the store meanwhile.
+            let fiber = unsafe {
+                InvocationFiber::new(move |yielder| {
+                    let store = &mut *store_ptr;
+                    store.data_mut().yielder = Some(yielder as *const GuestYielder);
+                    let outcome = call_entry(module, image, store, entry, clock, started);
+                    store.data_mut().yielder = None;
+                    outcome
+                })
+            };
+            match fiber {
+                Ok(mut fiber) => driver.run(&mut fiber).map_err(|err| classify(store.data(), &err, fuel_left(&store))),
+                Err(e) => Err((FaultKind::Trap, format!("could not map a stack for the guest: {e}"))),
+            }
         }
-        Ok(_active) => call_entry(module, image, &mut store, entry, clock, started)
-            .map_err(|err| classify(store.data(), &err, fuel_left(&store))),
         Err(e) => Err((FaultKind::Trap, e.to_string())),
     };
     let wall_time = started.elapsed();
@@ -232,6 +247,7 @@ pub fn invoke(
 
     let mut state = store.into_data();
     state.dispatcher = None;
+    state.superseded.clear();
     let outcome = match state.abort.take() {
         Some(Abort::Ruby(err, rooted)) => {
             crate::dispatch::park_host_error(err, rooted);
@@ -250,6 +266,31 @@ pub fn invoke(
         fuel_used,
         compiled: state.compiled,
     }
+}
+
+/// The epoch deadline was reached (every TICK): end a timed-out or aborted invocation, and
+/// give Ruby its checkpoint when it wants one (ruby_checkpoint.rs).
+fn epoch_tick(inv: &mut Invocation) -> UpdateDeadline {
+    if inv.abort.is_some() || inv.deadline.is_some_and(|d| Instant::now() >= d) {
+        return UpdateDeadline::Interrupt;
+    }
+    if let Some(yielder) = inv.yielder {
+        if inv.shared.wants_checkpoint() {
+            // SAFETY: the yielder belongs to the coroutine this tick runs on.
+            match unsafe { &*yielder }.suspend(Request::Checkpoint) {
+                Reply::Go => {}
+                Reply::Abort(abort) => {
+                    inv.record_abort(abort, true);
+                    return UpdateDeadline::Interrupt;
+                }
+                Reply::Answer(_) | Reply::Yield(_) => {
+                    inv.record_abort(Abort::Fault(FaultKind::Trap, "a checkpoint was resumed with a Service answer".into()), false);
+                    return UpdateDeadline::Interrupt;
+                }
+            }
+        }
+    }
+    UpdateDeadline::Continue(1)
 }
 
 /// Fuel left in a metered store (None when it is not metered, or not yet on its budget).
@@ -435,9 +476,6 @@ pub fn classify(inv: &Invocation, err: &wasmtime::Error, fuel_left: Option<u64>)
         (FaultKind::Fuel, _) => out_of_fuel(inv),
         (FaultKind::Trap, msg) if inv.memory_cap.exceeded() => (FaultKind::MemoryLimit, msg),
         (FaultKind::Trap, _) if fuel_left == Some(0) => out_of_fuel(inv),
-        (FaultKind::Timeout, _) if inv.stop.load(Ordering::Relaxed) => {
-            (FaultKind::Trap, "the invocation was interrupted by Ruby (Thread#raise, Thread#kill or a signal)".into())
-        }
         other => other,
     }
 }

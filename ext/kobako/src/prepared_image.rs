@@ -109,7 +109,10 @@ impl PreparedImage {
         let prepare = instance
             .get_typed_func::<(), ()>(&mut store, "__kobako_prepare")
             .map_err(|e| describe(&e))?;
-        prepare.call(&mut store, ()).map_err(|e| format!("preparing trapped: {}", describe(&e)))?;
+        // Snippets are scripts too: they run on a guest stack (guest_fiber.rs).
+        crate::guest_fiber::on_guest_stack(|| prepare.call(&mut store, ()))
+            .map_err(|e| format!("could not map a stack for the guest: {e}"))?
+            .map_err(|e| format!("preparing trapped: {}", describe(&e)))?;
         let take = instance
             .get_typed_func::<(), i64>(&mut store, "__kobako_take_outcome")
             .map_err(|e| describe(&e))?;

@@ -278,7 +278,7 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.define_method("module_info", method!(Runtime::module_info, 0))?;
     class.define_singleton_method(
         "yield_to_active_invocation",
-        function!(dispatch::yield_to_active_invocation, 2),
+        function!(crate::driver::yield_to_active_invocation, 2),
     )?;
     class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
     class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;

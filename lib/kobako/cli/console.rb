@@ -5,6 +5,8 @@ module Kobako
     # `def`, block or string) continues on the next line. Every entry is its own invocation,
     # as every eval is, so locals and definitions do not carry over; the prompt says so.
     # With a terminal, lines are edited with Reline and kept in an in-memory history.
+    # Ctrl-C while an entry runs stops it and returns to the prompt; at the prompt it drops
+    # the line being typed, as irb does; Ctrl-D (or exit) leaves.
     class Console
       PROMPT = "kobako> ".freeze
       CONTINUE = "kobako* ".freeze
@@ -21,11 +23,17 @@ module Kobako
       # Returns the exit status (always 0: a failed entry is shown, not fatal).
       def run
         @output.puts(HELLO)
-        while (entry = read_entry)
+        loop do
+          entry = begin
+            read_entry
+          rescue Interrupt
+            @output.puts
+            next
+          end
+          break if entry.nil? || %w[exit quit].include?(entry.strip)
           next if entry.strip.empty?
-          break if %w[exit quit].include?(entry.strip)
 
-          show(@sandbox.execute(entry))
+          run_entry(entry)
         end
         EXIT_CODES[:ok]
       end
@@ -71,6 +79,13 @@ module Kobako
         @output.print(prompt)
         @output.flush
         @input.gets
+      end
+
+      def run_entry(entry)
+        show(@sandbox.execute(entry))
+      rescue Interrupt
+        @output.puts("interrupted")
+        @output.flush
       end
 
       def show(execution)

@@ -1,0 +1,191 @@
+//! Drives an invocation's guest coroutine from the Ruby thread: answers its Service calls
+//! and checkpoints on the thread's own stack, and under `gvl: :release` runs the guest
+//! without the GVL in between (contract W-4, T-1).
+//!
+//! A Service that yields to a guest block re-enters here
+//! (`Kobako::Runtime.yield_to_active_invocation`): the same coroutine is resumed with the
+//! block's request and driven until the block is done, answering the Service calls the
+//! block makes on the way.
+
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use magnus::{prelude::*, Error, RString, Ruby, Value};
+
+use crate::dispatch::{Abort, BlockFailure};
+use crate::guest_fiber::{GuestFiber, Reply, Request, Step};
+use crate::ruby_checkpoint::Checkpoints;
+use crate::ruby_errors::{self, Kind as ErrorKind};
+
+/// What an invocation's coroutine returns: the outcome bytes, or why the guest call failed.
+pub type Outcome = wasmtime::Result<Vec<u8>>;
+pub type InvocationFiber = GuestFiber<Outcome>;
+
+/// Flags the Ruby side and the guest side of one invocation share.
+#[derive(Default)]
+pub struct Shared {
+    /// Set by Ruby's unblock function (an interrupt while the GVL is released): the guest
+    /// suspends to a checkpoint at its next epoch tick.
+    pub stop: AtomicBool,
+    /// The guest is running without the GVL right now.
+    pub released: AtomicBool,
+}
+
+impl Shared {
+    /// The guest should suspend to a checkpoint now: it holds the GVL (so Ruby waits for
+    /// it), or Ruby asked for the thread back.
+    pub fn wants_checkpoint(&self) -> bool {
+        !self.released.load(Ordering::Relaxed) || self.stop.swap(false, Ordering::SeqCst)
+    }
+}
+
+pub struct Driver {
+    /// The Ruby object answering Service calls, rooted by the invocation (its BoxValue).
+    pub dispatcher: Value,
+    pub token: u64,
+    pub release_gvl: bool,
+    pub shared: Arc<Shared>,
+    checkpoints: RefCell<Checkpoints>,
+}
+
+struct ActiveDrive {
+    token: u64,
+    fiber: *mut InvocationFiber,
+    driver: *const Driver,
+    /// Service calls of this invocation in progress (a block can only run inside one).
+    serving: Cell<u32>,
+}
+
+thread_local! {
+    /// Invocations being driven on this thread, innermost last.
+    static ACTIVE: RefCell<Vec<ActiveDrive>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registers an invocation for `yield_to_active_invocation` while it is driven.
+struct Registration;
+
+impl Registration {
+    fn push(token: u64, fiber: *mut InvocationFiber, driver: *const Driver) -> Self {
+        ACTIVE.with(|a| a.borrow_mut().push(ActiveDrive { token, fiber, driver, serving: Cell::new(0) }));
+        Registration
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.borrow_mut().pop());
+    }
+}
+
+enum Driven {
+    Finished(Outcome),
+    Block(Result<Vec<u8>, BlockFailure>),
+}
+
+impl Driver {
+    pub fn new(dispatcher: Value, token: u64, release_gvl: bool, shared: Arc<Shared>) -> Self {
+        Self { dispatcher, token, release_gvl, shared, checkpoints: RefCell::new(Checkpoints::new()) }
+    }
+
+    /// Runs the invocation's coroutine to its end.
+    pub fn run(&self, fiber: &mut InvocationFiber) -> Outcome {
+        let fiber: *mut InvocationFiber = fiber;
+        let _registered = Registration::push(self.token, fiber, self);
+        match drive(fiber, self, Reply::Go) {
+            Driven::Finished(outcome) => outcome,
+            // A block only finishes inside the Service call that asked for it.
+            Driven::Block(_) => Err(crate::dispatch::DispatchFault("the guest finished a block nobody asked for".into()).into()),
+        }
+    }
+
+    /// One resumption of the guest, without the GVL under `gvl: :release`.
+    fn resume(&self, fiber: *mut InvocationFiber, reply: Reply) -> Step<Outcome> {
+        if !self.release_gvl {
+            // SAFETY: the fiber outlives its drive; only one resumption runs at a time.
+            return unsafe { (*fiber).resume(reply) };
+        }
+        let shared = &self.shared;
+        crate::gvl::without_gvl(&shared.stop, |released| {
+            shared.released.store(released, Ordering::Relaxed);
+            // SAFETY: as above; no Ruby API is touched until the guest suspends.
+            let step = unsafe { (*fiber).resume(reply) };
+            shared.released.store(false, Ordering::Relaxed);
+            step
+        })
+    }
+
+    /// A Service call, answered by the Ruby dispatcher (which may yield to a guest block).
+    fn serve(&self, request: Vec<u8>) -> Reply {
+        let Ok(ruby) = Ruby::get() else {
+            return Reply::Abort(Abort::Fault(crate::invocation::FaultKind::Trap, "Ruby is not available on this thread".into()));
+        };
+        let serving = ACTIVE.with(|a| a.borrow().iter().rev().find(|d| d.token == self.token).map(|d| &d.serving as *const Cell<u32>));
+        // SAFETY: the registration outlives this call (it is popped after the drive ends).
+        let bump = |delta: i32| serving.map(|s| unsafe { (*s).set(((*s).get() as i32 + delta) as u32) });
+        bump(1);
+        let response = self.dispatcher.funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), self.token));
+        bump(-1);
+        match response {
+            // SAFETY: copied before any Ruby code can run again.
+            Ok(response) => Reply::Answer(unsafe { response.as_slice() }.to_vec()),
+            // An exception that is not a StandardError, a throw, Thread#kill: it must
+            // reach the caller of eval unchanged.
+            Err(err) => Reply::Abort(Abort::ruby(err)),
+        }
+    }
+
+    fn checkpoint(&self) -> Reply {
+        let result = if self.release_gvl && self.shared.released.load(Ordering::Relaxed) {
+            Checkpoints::interrupts_only()
+        } else {
+            self.checkpoints.borrow_mut().run()
+        };
+        match result {
+            Ok(()) => Reply::Go,
+            Err(err) => Reply::Abort(Abort::ruby(err)),
+        }
+    }
+}
+
+fn drive(fiber: *mut InvocationFiber, driver: &Driver, first: Reply) -> Driven {
+    let mut reply = first;
+    loop {
+        reply = match driver.resume(fiber, reply) {
+            Step::Done(outcome) => return Driven::Finished(outcome),
+            Step::Asks(Request::BlockDone(result)) => return Driven::Block(result),
+            Step::Asks(Request::Service(request)) => driver.serve(request),
+            Step::Asks(Request::Checkpoint) => driver.checkpoint(),
+        };
+    }
+}
+
+/// `Kobako::Runtime.yield_to_active_invocation(token, request)`: runs a guest block from
+/// inside a Service call of invocation `token` on this thread and returns the guest's
+/// answer (its value or a fault). Outside such a call it raises TrapError.
+pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> Result<RString, Error> {
+    // SAFETY: copied before any Ruby code can run again.
+    let request = unsafe { request.as_slice() }.to_vec();
+    let found = ACTIVE.with(|a| {
+        a.borrow()
+            .iter()
+            .rev()
+            .find(|d| d.token == token && d.serving.get() > 0)
+            .map(|d| (d.fiber, d.driver))
+    });
+    let Some((fiber, driver)) = found else {
+        return Err(ruby_errors::error(
+            ruby,
+            ErrorKind::Trap,
+            "a sandbox block can only run while its Service call is in progress, on the same thread",
+        ));
+    };
+    // SAFETY: the registration lives as long as the drive that is suspended in the Service
+    // call that led here; that drive does not touch the fiber until the Service returns.
+    let driver = unsafe { &*driver };
+    match drive(fiber, driver, Reply::Yield(request)) {
+        Driven::Block(Ok(answer)) => Ok(ruby.str_from_slice(&answer)),
+        Driven::Block(Err(failure)) => Err(failure.to_error(ruby)),
+        Driven::Finished(_) => Err(ruby_errors::error(ruby, ErrorKind::Trap, "the invocation ended while a Service was yielding to it")),
+    }
+}
