@@ -101,6 +101,22 @@ RSpec.describe "the kobako command" do
     expect(kobako("--version")).to eq(["kobako #{Kobako::VERSION}\n", "", 0])
   end
 
+  it "stops `run` on Ctrl-C (SIGINT) at once: one line, exit 130" do
+    path = file("spin.rb", "puts 'started'\nloop {}\n")
+    out_r, out_w = IO.pipe
+    err_r, err_w = IO.pipe
+    pid = Process.spawn(RbConfig.ruby, exe, "run", path, "--timeout", "20", out: out_w, err: err_w)
+    out_w.close
+    err_w.close
+    sleep 1.5 # started, and inside the loop (output is shown when the script ends)
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    Process.kill(:INT, pid)
+    _, status = Process.wait2(pid)
+    expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 5
+    expect(status.exitstatus).to eq(130)
+    expect(err_r.read).to eq("interrupted\n")
+  end
+
   it "maps every outcome to its documented exit status" do
     expect(Kobako::CLI::EXIT_CODES.values.uniq.size).to eq(Kobako::CLI::EXIT_CODES.size)
   end
@@ -108,9 +124,10 @@ RSpec.describe "the kobako command" do
   describe "console" do
     def plain(text) = text.gsub(/\e\[[0-9;?]*[A-Za-z]|\e[=>]/, "")
 
-    # Runs the console on a pseudo-terminal, typing each of `keys` after the next prompt,
-    # and returns everything it printed (terminal escapes removed). Fails instead of
-    # hanging when the console stops answering.
+    # Runs the console on a pseudo-terminal, typing each of `keys` after the next prompt
+    # (or, for a [pattern, key] pair, once the output matches pattern), and returns
+    # everything it printed (terminal escapes removed). Fails instead of hanging when the
+    # console stops answering.
     def console_session(keys)
       transcript = +""
       PTY.spawn(RbConfig.ruby, exe, "console", "--timeout", "2") do |reader, writer, pid|
@@ -135,8 +152,14 @@ RSpec.describe "the kobako command" do
         end
         prompts = 0
         keys.each do |key|
-          prompts += 1
-          read_until.call(/(?:kobako[>*] .*){#{prompts}}/m)
+          if key.is_a?(Array)
+            pattern, key = key
+            read_until.call(pattern)
+            sleep 0.3 # let Reline (or the running entry) get there
+          else
+            prompts += 1
+            read_until.call(/(?:kobako[>*] .*){#{prompts}}/m)
+          end
           writer.write(key)
         end
         read_until.call(/\A\z\Z/) # nothing matches: read to the end of output (EOF)
@@ -155,6 +178,18 @@ RSpec.describe "the kobako command" do
       expect(out).to match(/NameError: .*undefined_thing/)
       expect(out).to include("side\n=> :done")
       expect(out.scan("=> 15").size).to eq(2) # the up-arrows brought the multi-line entry back
+      expect(@console_status).to eq(0)
+    end
+
+    it "stops a running entry on Ctrl-C and goes back to the prompt; Ctrl-C at the prompt drops the line; Ctrl-D leaves" do
+      out = console_session([[/kobako> /, "loop {}\r"], [/loop \{\}/, "\x03"], [/interrupted/, "20 + 1\r"],
+                             [/=> 21/, "abc"], [/abc/, "\x03"],
+                             [/abc.*kobako> /m, "2 * 4\r"], [/=> 8/, "\x04"]])
+      expect(out).to include("interrupted\n")
+      expect(out).to include("=> 21")
+      expect(out).to include("=> 8")
+      expect(out).not_to include("abc2") # the dropped line did not prefix the next entry
+      expect(out).not_to match(/Interrupt|backtrace|\.rb:\d+/)
       expect(@console_status).to eq(0)
     end
 

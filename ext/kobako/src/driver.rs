@@ -23,20 +23,41 @@ pub type Outcome = wasmtime::Result<Vec<u8>>;
 pub type InvocationFiber = GuestFiber<Outcome>;
 
 /// Flags the Ruby side and the guest side of one invocation share.
-#[derive(Default)]
 pub struct Shared {
     /// Set by Ruby's unblock function (an interrupt while the GVL is released): the guest
     /// suspends to a checkpoint at its next epoch tick.
     pub stop: AtomicBool,
     /// The guest is running without the GVL right now.
     pub released: AtomicBool,
+    /// The Ruby thread the invocation runs on (its `Thread` object, alive while it runs).
+    thread: rb_sys::VALUE,
 }
 
 impl Shared {
+    /// For an invocation on the current Ruby thread (call with the GVL).
+    pub fn for_current_thread() -> Self {
+        // SAFETY: called holding the GVL, on a Ruby thread.
+        let thread = unsafe { rb_sys::rb_thread_current() };
+        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread }
+    }
+
+    /// For stores no Ruby thread drives (probes): never released, no thread to ask.
+    pub fn unattached() -> Self {
+        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread: 0 }
+    }
+
     /// The guest should suspend to a checkpoint now: it holds the GVL (so Ruby waits for
-    /// it), or Ruby asked for the thread back.
+    /// it), or Ruby wants the thread back. Ruby calls the unblock function for Thread#raise
+    /// and Thread#kill, but a signal for the main thread only sets its trap flag (Ruby 3.1
+    /// wakes a released main thread only through a helper thread it does not start when
+    /// other threads were alive), so the flag is read too: a plain read, no Ruby call.
     pub fn wants_checkpoint(&self) -> bool {
-        !self.released.load(Ordering::Relaxed) || self.stop.swap(false, Ordering::SeqCst)
+        if !self.released.load(Ordering::Relaxed) || self.stop.swap(false, Ordering::SeqCst) {
+            return true;
+        }
+        // SAFETY: `thread` is the running thread's live Thread object; this only reads its
+        // interrupt flags.
+        self.thread != 0 && unsafe { rb_sys::rb_thread_interrupted(self.thread) } != 0
     }
 }
 

@@ -105,7 +105,7 @@ impl Invocation {
             abort: None,
             superseded: Vec::new(),
             dispatches: 0,
-            shared: Arc::default(),
+            shared: Arc::new(Shared::unattached()),
             yielder: None,
             clock: GuestClock::Frozen,
             read_clock: false,
@@ -211,6 +211,7 @@ pub fn invoke(
     let engine = module.pre.module().engine();
     let mut invocation = Invocation::for_module(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
+    invocation.shared = Arc::new(Shared::for_current_thread());
     let driver = Driver::new(dispatcher, invocation.token, release_gvl, invocation.shared.clone());
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
