@@ -86,7 +86,9 @@ Bench.group("curves") do |g|
     end
   end
 
-  # ---- threads 1, 2, 4 with gvl: :release -------------------------------------------------
+  # ---- threads 1, 2, 4, 8 with gvl: :release ----------------------------------------------
+  # Service calls run Ruby, so they need the GVL: these rows show how far a Service-heavy
+  # load scales when the guest runs without it (docs/performance.md, "Threads").
   compute = "i = 0; while i < 20_000; i += 1; end; i"
   service_heavy = "i = 0; while i < 50; Echo.call(i); i += 1; end; i"
   throughput = lambda do |threads, script|
@@ -95,10 +97,18 @@ Bench.group("curves") do |g|
     GC.start
     Bench::Timing.evals_per_second(boxes, script, rounds: 3, seconds: 0.4)
   end
-  [1, 2, 4].each do |threads|
+  [1, 2, 4, 8].each do |threads|
     g.measure(:"curve_compute_#{threads}", "evals/s, #{threads} thread#{'s' if threads > 1}, compute, gvl: :release",
               unit: "evals/s") { throughput.call(threads, compute) }
     g.measure(:"curve_services_#{threads}", "evals/s, #{threads} thread#{'s' if threads > 1}, 50 Service calls each, " \
                                             "gvl: :release", unit: "evals/s") { throughput.call(threads, service_heavy) }
+  end
+  g.derive(:curve_services_scaling_2, "50 Service calls each, 2 threads / 1 thread, gvl: :release", unit: "×",
+                                      target: Bench.at_least(1.6), from: %i[curve_services_2 curve_services_1]) do |two, one|
+    two / one
+  end
+  g.derive(:curve_services_scaling_8, "50 Service calls each, 8 threads / 1 thread, gvl: :release", unit: "×",
+                                      target: Bench.at_least(1.0), from: %i[curve_services_8 curve_services_1]) do |eight, one|
+    eight / one
   end
 end

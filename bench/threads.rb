@@ -33,4 +33,23 @@ Bench.group("threads") do |g|
                                                                    from: %i[evals_2_release evals_1_release]) do |two, one|
     two / one
   end
+
+  # How long after its deadline Timeout.timeout stops a script in a tight loop (issue 26:
+  # within 50 ms in both modes; plain Ruby code takes up to Ruby's 100 ms time slice).
+  %i[hold release].each do |gvl|
+    g.measure(:"timeout_latency_#{gvl}", "Timeout.timeout(0.05) { eval('loop {}') }: ms past the deadline, gvl: :#{gvl}",
+              unit: "ms", target: Bench.at_most(50)) do
+      require "timeout"
+      box = Kobako::Sandbox.new(gvl: gvl, timeout: 30)
+      Array.new(10) do
+        started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        begin
+          Timeout.timeout(0.05) { box.eval("loop {}") }
+        rescue Timeout::Error
+          nil
+        end
+        ((Process.clock_gettime(Process::CLOCK_MONOTONIC) - started) - 0.05) * 1000
+      end
+    end
+  end
 end

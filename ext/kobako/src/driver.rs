@@ -121,8 +121,12 @@ impl Driver {
     }
 
     /// One resumption of the guest, without the GVL under `gvl: :release`.
-    fn resume(&self, fiber: *mut InvocationFiber, reply: Reply) -> Step<Outcome> {
-        if !self.release_gvl {
+    /// With no other Ruby thread alive there is nobody to release the GVL to, and Ruby
+    /// 3.1 starts (and kills) a helper thread for every release on a lone main thread
+    /// (about 70 µs): the guest then runs holding it, with checkpoints as under `:hold`.
+    fn resume(&self, fiber: *mut InvocationFiber, reply: Reply, release: bool) -> Step<Outcome> {
+        // SAFETY: rb_thread_alone only reads the VM's thread count; the GVL is held here.
+        if !release || !self.release_gvl || unsafe { rb_sys::rb_thread_alone() } != 0 {
             // SAFETY: the fiber outlives its drive; only one resumption runs at a time.
             return unsafe { (*fiber).resume(reply) };
         }
@@ -169,14 +173,21 @@ impl Driver {
     }
 }
 
+/// Under `gvl: :release` the GVL is released when the guest starts and when it has run a
+/// whole tick holding it (a checkpoint), not when it goes on after a Service answer or
+/// into a block: between two Service calls a guest usually runs for microseconds, and
+/// handing the GVL to another thread and waiting to get it back costs tens of them. A
+/// guest that computes after a Service call keeps the GVL for at most one tick.
 fn drive(fiber: *mut InvocationFiber, driver: &Driver, first: Reply) -> Driven {
+    let mut release = matches!(first, Reply::Go);
     let mut reply = first;
     loop {
-        reply = match driver.resume(fiber, reply) {
+        let step = driver.resume(fiber, reply, release);
+        (reply, release) = match step {
             Step::Done(outcome) => return Driven::Finished(outcome),
             Step::Asks(Request::BlockDone(result)) => return Driven::Block(result),
-            Step::Asks(Request::Service(request)) => driver.serve(request),
-            Step::Asks(Request::Checkpoint) => driver.checkpoint(),
+            Step::Asks(Request::Service(request)) => (driver.serve(request), false),
+            Step::Asks(Request::Checkpoint) => (driver.checkpoint(), true),
         };
     }
 }
