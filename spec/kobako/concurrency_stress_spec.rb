@@ -1,5 +1,6 @@
 require "spec_helper"
 require "rbconfig"
+require "tmpdir"
 
 # Contract T-1..T-3 under load: many threads, both GVL modes, shared and per-thread
 # Sandboxes, cold starts at the same instant, GC.stress and compaction, and Thread#raise,
@@ -11,9 +12,9 @@ RSpec.describe "concurrency under stress" do
   LIB = File.expand_path("../../lib", __dir__)
 
   # Starts a workload; returns [pid, output reader].
-  def start(*args)
+  def start(*args, env: {})
     reader, writer = IO.pipe
-    pid = Process.spawn(RbConfig.ruby, "-I", LIB, WORKLOAD, *args.map(&:to_s), out: writer, err: writer)
+    pid = Process.spawn(env, RbConfig.ruby, "-I", LIB, WORKLOAD, *args.map(&:to_s), out: writer, err: writer)
     writer.close
     [pid, reader]
   end
@@ -62,6 +63,19 @@ RSpec.describe "concurrency under stress" do
 
       it "survives Thread#raise, Thread#kill and signals at random moments" do
         run_together(["interrupts", gvl], limit: 60)
+      end
+
+      it "answers right or raises the interrupt it was sent, under storms of Timeout, Thread#raise/kill and signals on 8 threads" do
+        run_together(["storm", gvl], limit: 60)
+      end
+
+      it "stays consistent when an interrupt lands while Sandboxes are built and the module compiled" do
+        %w[0.001 0.005 0.02 0.1].each do |delay|
+          Dir.mktmpdir("kobako-cache") do |cache|
+            pid, reader = start("construct-interrupt", gvl, delay, env: { "KOBAKO_MODULE_CACHE" => cache })
+            finish(["construct-interrupt", gvl, delay], pid, reader, 120)
+          end
+        end
       end
 
       it "survives a Thread#raise or Thread#kill during the process's first invocation" do

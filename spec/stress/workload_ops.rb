@@ -209,5 +209,150 @@ module Stress
     end
     expect_value(s, "T::E.call(7)", 7)
   end
+
+  # Issue 26: interrupt storms (Timeout.timeout, Thread#raise, Thread#kill, signals) while 8
+  # threads evaluate in guest code, in Service calls and in yielded blocks. Every eval
+  # either gives its right answer or raises the interrupt it was sent, nothing else; then
+  # every Sandbox still answers.
+  def storm(gvl, seconds: 4.0)
+    Thread.report_on_exception = false
+    boxes = Array.new(4) { sandbox(gvl, timeout: 5) }
+    signals = 0
+    trap(:USR2) { signals += 1 }
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+    codes = [
+      ["x = 0; 30_000.times { x += 1 }; x", 30_000],
+      ["T::M.call([1, 2, 3]) { |y| T::E.call(y) * 2 }", [2, 4, 6]],
+      ["T::Sleep.call(0.003); :slept", :slept],
+      ["T::M.call([1, 2]) { |y| z = 0; 5_000.times { z += y }; z }", [5_000, 10_000]]
+    ]
+    stormer = lambda do |i|
+      Thread.new do
+        j = 0
+        while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+          code, expected = codes[(i + j) % codes.size]
+          box = boxes[(i + j) % boxes.size]
+          begin
+            got = if j.odd?
+                    Timeout.timeout(0.002 * (1 + (j % 5))) { box.eval(code) }
+                  else
+                    box.eval(code)
+                  end
+            check(got == expected, "#{code} gave #{got.inspect} in a storm")
+          rescue Timeout::Error
+            nil
+          rescue RuntimeError => e
+            raise unless e.message == "storm"
+          end
+          j += 1
+        end
+      end
+    end
+    require "timeout"
+    workers = Array.new(8) { |i| stormer.call(i) }
+    rng = Random.new(gvl == :release ? 3 : 4)
+    while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+      victim = rng.rand(workers.size)
+      case rng.rand(4)
+      when 0 then workers[victim].raise(RuntimeError, "storm")
+      when 1 then workers[victim].kill
+      else Process.kill(:USR2, Process.pid)
+      end
+      sleep rng.rand * 0.005
+      next if workers[victim].alive?
+
+      begin
+        workers[victim].join
+      rescue RuntimeError => e
+        fail!("worker died of #{e.message}") unless e.message == "storm"
+      end
+      workers[victim] = stormer.call(victim)
+    end
+    workers.each do |w|
+      w.join(10) or fail!("a worker hung after the storm")
+    rescue RuntimeError => e
+      fail!("worker died of #{e.message}") unless e.message == "storm"
+    end
+    boxes.each { |b| expect_value(b, "T::M.call([1]) { |x| T::E.call(x) }", [1]) }
+    check(signals.positive?, "no signal was handled")
+  end
+
+  # An interrupt landing while the process builds its first Sandbox (and, with an empty
+  # KOBAKO_MODULE_CACHE, compiles the module) on one thread while another compiles too.
+  def construct_interrupt(gvl, delay)
+    Thread.report_on_exception = false
+    other = Thread.new { sandbox(gvl).eval("T::E.call(1)") }
+    victim = Thread.new { sandbox(gvl).eval("T::M.call([1]) { |y| y }") }
+    sleep delay
+    delay.to_s.end_with?("5") ? victim.kill : victim.raise(RuntimeError, "chaos")
+    begin
+      victim.join(60) or fail!("the interrupted construction did not end")
+    rescue RuntimeError => e
+      fail!("unexpected #{e.message}") unless e.message == "chaos"
+    end
+    check(other.value == 1, "the other thread's first eval failed")
+    expect_value(sandbox(gvl), "T::M.call([2]) { |y| T::E.call(y) }", [2])
+  end
+
+  # For `rake stress` (the hunt for the SIGBUS of issue 26): the bench's thread curves,
+  # compute and Service-heavy, 1 to 8 threads, with GC.compact from another thread.
+  def curves(gvl, seconds: 3.0)
+    stop = false
+    compactor = Thread.new { until stop; GC.compact; sleep 0.01; end }
+    [1, 2, 4, 8].each do |count|
+      boxes = Array.new(count) { sandbox(gvl) }
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + (seconds / 4)
+      threads(count) do |i|
+        j = 0
+        while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+          if j.even?
+            expect_value(boxes[i], "i = 0; while i < 20_000; i += 1; end; i", 20_000)
+          else
+            expect_value(boxes[i], "i = 0; while i < 50; T::E.call(i); i += 1; end; i", 50)
+          end
+          j += 1
+        end
+      end
+    end
+    stop = true
+    compactor.join
+  end
+
+  # Deep guest recursion near and past the stack limit on every thread (run it with a
+  # small RUBY_THREAD_MACHINE_STACK_SIZE too): always the guest's own error, never a signal.
+  def deep(gvl)
+    s = Kobako::Sandbox.new(gvl: gvl, memory_limit: 256 << 20, timeout: 30)
+    codes = ["a = []; 60_000.times { a = [a] }; a.inspect.size",
+             "def f(n) = n.zero? ? 0 : [1].map { f(n - 1) }.first + 1; f(100_000)",
+             "def g(n) = n.zero? ? 0 : g(n - 1) + 1; g(200_000)"]
+    threads(4) do |i|
+      6.times do |j|
+        code = codes[(i + j) % codes.size]
+        begin
+          s.eval(code)
+        rescue Kobako::Error
+          nil
+        end
+      end
+    end
+    expect_value(s, "[1, 2].sum", 3)
+  end
+
+  # Forked children evaluating while the parent's threads do.
+  def forks(gvl)
+    s = sandbox(gvl)
+    busy = Thread.new { 200.times { |j| op(s, 1, j) } }
+    pids = Array.new(3) do |k|
+      fork do
+        threads(2) { |i| 50.times { |j| op(s, i + k, j) } }
+        exit! 0
+      end
+    end
+    pids.each do |pid|
+      _, status = Process.wait2(pid)
+      check(status.success?, "a forked child ended with #{status.inspect}")
+    end
+    busy.join
+  end
 end
 
