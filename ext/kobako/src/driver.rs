@@ -8,8 +8,9 @@
 //! block makes on the way.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use magnus::{prelude::*, Error, RString, Ruby, Value};
 
@@ -61,11 +62,36 @@ impl Shared {
     }
 }
 
+/// What a `gvl: :release` Sandbox learnt from its last invocation: how long the guest ran
+/// from its start to its first request (a Service call, a checkpoint, the end).
+#[derive(Default)]
+pub struct ReleaseHistory {
+    first_stretch_ns: AtomicU64,
+}
+
+/// A first stretch shorter than this is not worth releasing the GVL for: handing it to a
+/// waiting thread and waiting to get it back for the first Service call costs tens of µs.
+const RELEASE_WORTH: Duration = Duration::from_micros(50);
+
+impl ReleaseHistory {
+    fn worth_releasing(&self) -> bool {
+        match self.first_stretch_ns.load(Ordering::Relaxed) {
+            0 => true,
+            ns => ns >= RELEASE_WORTH.as_nanos() as u64,
+        }
+    }
+
+    fn record(&self, stretch: Duration) {
+        self.first_stretch_ns.store((stretch.as_nanos() as u64).max(1), Ordering::Relaxed);
+    }
+}
+
 pub struct Driver {
     /// The Ruby object answering Service calls, rooted by the invocation (its BoxValue).
     pub dispatcher: Value,
     pub token: u64,
-    pub release_gvl: bool,
+    /// `gvl: :release` (None: `:hold`).
+    release: Option<Arc<ReleaseHistory>>,
     pub shared: Arc<Shared>,
     checkpoints: RefCell<Checkpoints>,
 }
@@ -105,8 +131,8 @@ enum Driven {
 }
 
 impl Driver {
-    pub fn new(dispatcher: Value, token: u64, release_gvl: bool, shared: Arc<Shared>) -> Self {
-        Self { dispatcher, token, release_gvl, shared, checkpoints: RefCell::new(Checkpoints::new()) }
+    pub fn new(dispatcher: Value, token: u64, release: Option<Arc<ReleaseHistory>>, shared: Arc<Shared>) -> Self {
+        Self { dispatcher, token, release, shared, checkpoints: RefCell::new(Checkpoints::new()) }
     }
 
     /// Runs the invocation's coroutine to its end.
@@ -120,15 +146,16 @@ impl Driver {
         }
     }
 
-    /// One resumption of the guest, without the GVL under `gvl: :release`.
+    /// One resumption of the guest; without the GVL when `release` under `gvl: :release`.
     /// With no other Ruby thread alive there is nobody to release the GVL to, and Ruby
     /// 3.1 starts (and kills) a helper thread for every release on a lone main thread
     /// (about 70 µs): the guest then runs holding it, with checkpoints as under `:hold`.
-    fn resume(&self, fiber: *mut InvocationFiber, reply: Reply, release: bool) -> Step<Outcome> {
+    /// Also says whether the guest ran without the GVL.
+    fn resume(&self, fiber: *mut InvocationFiber, reply: Reply, release: bool) -> (Step<Outcome>, bool) {
         // SAFETY: rb_thread_alone only reads the VM's thread count; the GVL is held here.
-        if !release || !self.release_gvl || unsafe { rb_sys::rb_thread_alone() } != 0 {
+        if !release || self.release.is_none() || unsafe { rb_sys::rb_thread_alone() } != 0 {
             // SAFETY: the fiber outlives its drive; only one resumption runs at a time.
-            return unsafe { (*fiber).resume(reply) };
+            return (unsafe { (*fiber).resume(reply) }, false);
         }
         let shared = &self.shared;
         crate::gvl::without_gvl(&shared.stop, |released| {
@@ -136,7 +163,7 @@ impl Driver {
             // SAFETY: as above; no Ruby API is touched until the guest suspends.
             let step = unsafe { (*fiber).resume(reply) };
             shared.released.store(false, Ordering::Relaxed);
-            step
+            (step, released)
         })
     }
 
@@ -160,8 +187,10 @@ impl Driver {
         }
     }
 
-    fn checkpoint(&self) -> Reply {
-        let result = if self.release_gvl && self.shared.released.load(Ordering::Relaxed) {
+    /// `released`: the guest suspended from a stretch without the GVL (Ruby asked for the
+    /// thread back); it needs no GVL offer, the next stretch releases it anyway.
+    fn checkpoint(&self, released: bool) -> Reply {
+        let result = if released {
             Checkpoints::interrupts_only()
         } else {
             self.checkpoints.borrow_mut().run()
@@ -173,21 +202,29 @@ impl Driver {
     }
 }
 
-/// Under `gvl: :release` the GVL is released when the guest starts and when it has run a
-/// whole tick holding it (a checkpoint), not when it goes on after a Service answer or
-/// into a block: between two Service calls a guest usually runs for microseconds, and
-/// handing the GVL to another thread and waiting to get it back costs tens of them. A
-/// guest that computes after a Service call keeps the GVL for at most one tick.
+/// When `gvl: :release` lets the guest run without the GVL: from its start when its
+/// Sandbox's last first stretch was long enough to be worth it (ReleaseHistory), and
+/// whenever it has run a whole tick holding the GVL (a checkpoint). After a Service answer
+/// or into a block it goes on holding the GVL: between two Service calls a guest runs for
+/// microseconds, and handing the GVL over and waiting to get it back costs more (two
+/// Service-heavy threads ran at half the speed of one). A guest that computes after a
+/// Service call keeps the GVL for at most one tick.
 fn drive(fiber: *mut InvocationFiber, driver: &Driver, first: Reply) -> Driven {
-    let mut release = matches!(first, Reply::Go);
+    let starting = matches!(first, Reply::Go);
+    let history = driver.release.as_deref().filter(|_| starting);
+    let mut release = history.is_some_and(ReleaseHistory::worth_releasing);
     let mut reply = first;
+    let mut stretch_started = history.map(|_| Instant::now());
     loop {
-        let step = driver.resume(fiber, reply, release);
+        let (step, released) = driver.resume(fiber, reply, release);
+        if let (Some(history), Some(started)) = (history, stretch_started.take()) {
+            history.record(started.elapsed());
+        }
         (reply, release) = match step {
             Step::Done(outcome) => return Driven::Finished(outcome),
             Step::Asks(Request::BlockDone(result)) => return Driven::Block(result),
             Step::Asks(Request::Service(request)) => (driver.serve(request), false),
-            Step::Asks(Request::Checkpoint) => (driver.checkpoint(), true),
+            Step::Asks(Request::Checkpoint) => (driver.checkpoint(released), true),
         };
     }
 }

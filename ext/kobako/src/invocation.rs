@@ -11,7 +11,7 @@ use wasmtime::{Instance, Memory, Store, Trap, TypedFunc, UpdateDeadline};
 use crate::capture::Capture;
 use crate::clock::{GuestClock, InvocationClock};
 use crate::dispatch::{Abort, Aborted, DispatchFault};
-use crate::driver::{Driver, InvocationFiber, Shared};
+use crate::driver::{Driver, InvocationFiber, ReleaseHistory, Shared};
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_memory::unpack_payload;
@@ -201,7 +201,7 @@ pub fn invoke(
     module: &GuestModule,
     image: Option<&PreparedImage>,
     limits: &Limits,
-    release_gvl: bool,
+    release_gvl: Option<Arc<ReleaseHistory>>,
     stdin: Vec<u8>,
     entry: Entry,
     dispatcher: Value,

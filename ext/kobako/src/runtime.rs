@@ -20,8 +20,9 @@ use crate::snapshot::Snapshot;
 pub struct Runtime {
     module: Arc<GuestModule>,
     limits: Limits,
-    /// `gvl: :release`: guest code runs without Ruby's GVL.
-    release_gvl: bool,
+    /// `gvl: :release`: guest code runs without Ruby's GVL (None: `:hold`), with what the
+    /// last invocation taught about when releasing pays (driver.rs).
+    release_gvl: Option<Arc<crate::driver::ReleaseHistory>>,
     /// Repeated eval sources run from the module's compile cache (compile_cache.rs).
     /// Off under a fuel budget, whose count must not depend on what was cached.
     compile_cache: bool,
@@ -124,7 +125,7 @@ impl Runtime {
             module,
             compile_cache: compile_cache && limits.fuel.is_none(),
             limits,
-            release_gvl,
+            release_gvl: release_gvl.then(Arc::default),
             image: Mutex::new(ImageState::Untried { invocations: 0 }),
         })
     }
@@ -231,7 +232,7 @@ impl Runtime {
             &rb_self.module,
             image.as_deref(),
             &rb_self.limits,
-            rb_self.release_gvl,
+            rb_self.release_gvl.clone(),
             input,
             entry,
             dispatcher,
@@ -258,7 +259,7 @@ impl Runtime {
             &rb_self.module,
             image.as_deref(),
             &rb_self.limits,
-            rb_self.release_gvl,
+            rb_self.release_gvl.clone(),
             input,
             Entry::Run(envelope),
             dispatcher,
