@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use magnus::{prelude::*, Error, RString, Ruby, Value};
+use magnus::{prelude::*, value::BoxValue, Error, RString, Ruby, Value};
 
 use crate::dispatch::{Abort, BlockFailure};
 use crate::guest_fiber::{GuestFiber, Reply, Request, Step};
@@ -30,21 +30,20 @@ pub struct Shared {
     pub stop: AtomicBool,
     /// The guest is running without the GVL right now.
     pub released: AtomicBool,
-    /// The Ruby thread the invocation runs on (its `Thread` object, alive while it runs).
-    thread: rb_sys::VALUE,
+    /// The Ruby thread the invocation runs on, rooted and pinned (read without the GVL).
+    thread: Option<BoxValue<Value>>,
 }
 
 impl Shared {
     /// For an invocation on the current Ruby thread (call with the GVL).
     pub fn for_current_thread() -> Self {
-        // SAFETY: called holding the GVL, on a Ruby thread.
-        let thread = unsafe { rb_sys::rb_thread_current() };
+        let thread = Ruby::get().ok().map(|ruby| BoxValue::new(ruby.thread_current().as_value()));
         Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread }
     }
 
     /// For stores no Ruby thread drives (probes): never released, no thread to ask.
     pub fn unattached() -> Self {
-        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread: 0 }
+        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread: None }
     }
 
     /// The guest should suspend to a checkpoint now: it holds the GVL (so Ruby waits for
@@ -56,9 +55,9 @@ impl Shared {
         if !self.released.load(Ordering::Relaxed) || self.stop.swap(false, Ordering::SeqCst) {
             return true;
         }
-        // SAFETY: `thread` is the running thread's live Thread object; this only reads its
-        // interrupt flags.
-        self.thread != 0 && unsafe { rb_sys::rb_thread_interrupted(self.thread) } != 0
+        // SAFETY: `thread` is the running thread's Thread object, pinned by its BoxValue;
+        // this only reads its interrupt flags.
+        self.thread.as_ref().is_some_and(|t| unsafe { rb_sys::rb_thread_interrupted(magnus::rb_sys::AsRawValue::as_raw(**t)) } != 0)
     }
 }
 
