@@ -93,14 +93,15 @@ pub struct Driver {
     release: Option<Arc<ReleaseHistory>>,
     pub shared: Arc<Shared>,
     checkpoints: RefCell<Checkpoints>,
+    /// The guest is suspended waiting for a Service answer: only then may a Service
+    /// resume it with a block to run (not at a checkpoint, not while it runs).
+    at_service: Cell<bool>,
 }
 
 struct ActiveDrive {
     token: u64,
     fiber: *mut InvocationFiber,
     driver: *const Driver,
-    /// Service calls of this invocation in progress (a block can only run inside one).
-    serving: Cell<u32>,
 }
 
 thread_local! {
@@ -113,7 +114,7 @@ struct Registration;
 
 impl Registration {
     fn push(token: u64, fiber: *mut InvocationFiber, driver: *const Driver) -> Self {
-        ACTIVE.with(|a| a.borrow_mut().push(ActiveDrive { token, fiber, driver, serving: Cell::new(0) }));
+        ACTIVE.with(|a| a.borrow_mut().push(ActiveDrive { token, fiber, driver }));
         Registration
     }
 }
@@ -131,7 +132,7 @@ enum Driven {
 
 impl Driver {
     pub fn new(dispatcher: Value, token: u64, release: Option<Arc<ReleaseHistory>>, shared: Arc<Shared>) -> Self {
-        Self { dispatcher, token, release, shared, checkpoints: RefCell::new(Checkpoints::new()) }
+        Self { dispatcher, token, release, shared, checkpoints: RefCell::new(Checkpoints::new()), at_service: Cell::new(false) }
     }
 
     /// Runs the invocation's coroutine to its end.
@@ -151,6 +152,7 @@ impl Driver {
     /// (about 70 µs): the guest then runs holding it, with checkpoints as under `:hold`.
     /// Also says whether the guest ran without the GVL.
     fn resume(&self, fiber: *mut InvocationFiber, reply: Reply, release: bool) -> (Step<Outcome>, bool) {
+        self.at_service.set(false);
         // SAFETY: rb_thread_alone only reads the VM's thread count; the GVL is held here.
         if !release || self.release.is_none() || unsafe { rb_sys::rb_thread_alone() } != 0 {
             // SAFETY: the fiber outlives its drive; only one resumption runs at a time.
@@ -171,12 +173,8 @@ impl Driver {
         let Ok(ruby) = Ruby::get() else {
             return Reply::Abort(Abort::Fault(crate::invocation::FaultKind::Trap, "Ruby is not available on this thread".into()));
         };
-        let serving = ACTIVE.with(|a| a.borrow().iter().rev().find(|d| d.token == self.token).map(|d| &d.serving as *const Cell<u32>));
-        // SAFETY: the registration outlives this call (it is popped after the drive ends).
-        let bump = |delta: i32| serving.map(|s| unsafe { (*s).set(((*s).get() as i32 + delta) as u32) });
-        bump(1);
+        self.at_service.set(true);
         let response = self.dispatcher.funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), self.token));
-        bump(-1);
         match response {
             // SAFETY: copied before any Ruby code can run again.
             Ok(response) => Reply::Answer(unsafe { response.as_slice() }.to_vec()),
@@ -221,7 +219,11 @@ fn drive(fiber: *mut InvocationFiber, driver: &Driver, first: Reply) -> Driven {
         }
         (reply, release) = match step {
             Step::Done(outcome) => return Driven::Finished(outcome),
-            Step::Asks(Request::BlockDone(result)) => return Driven::Block(result),
+            Step::Asks(Request::BlockDone(result)) => {
+                // The guest is back where the Service that yielded left it: awaiting its answer.
+                driver.at_service.set(true);
+                return Driven::Block(result);
+            }
             Step::Asks(Request::Service(request)) => (driver.serve(request), false),
             Step::Asks(Request::Checkpoint) => (driver.checkpoint(released), true),
         };
@@ -238,7 +240,9 @@ pub fn yield_to_active_invocation(ruby: &Ruby, token: u64, request: RString) -> 
         a.borrow()
             .iter()
             .rev()
-            .find(|d| d.token == token && d.serving.get() > 0)
+            .find(|d| d.token == token)
+            // SAFETY: a registered driver lives until its registration is popped.
+            .filter(|d| unsafe { (*d.driver).at_service.get() })
             .map(|d| (d.fiber, d.driver))
     });
     let Some((fiber, driver)) = found else {
