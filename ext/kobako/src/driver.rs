@@ -96,6 +96,9 @@ pub struct Driver {
     /// The guest is suspended waiting for a Service answer: only then may a Service
     /// resume it with a block to run (not at a checkpoint, not while it runs).
     at_service: Cell<bool>,
+    /// The Ruby Fiber the invocation runs on. The Driver lives on that Fiber's stack, which
+    /// Ruby's GC scans conservatively, so the object stays put.
+    ruby_fiber: rb_sys::VALUE,
 }
 
 struct ActiveDrive {
@@ -132,11 +135,41 @@ enum Driven {
 
 impl Driver {
     pub fn new(dispatcher: Value, token: u64, release: Option<Arc<ReleaseHistory>>, shared: Arc<Shared>) -> Self {
-        Self { dispatcher, token, release, shared, checkpoints: RefCell::new(Checkpoints::new()), at_service: Cell::new(false) }
+        // SAFETY: called holding the GVL, on a Ruby thread.
+        let ruby_fiber = unsafe { rb_sys::rb_fiber_current() };
+        Self {
+            dispatcher,
+            token,
+            release,
+            shared,
+            checkpoints: RefCell::new(Checkpoints::new()),
+            at_service: Cell::new(false),
+            ruby_fiber,
+        }
     }
 
     /// Runs the invocation's coroutine to its end.
+    ///
+    /// wasmtime keeps the guest calls in progress on a thread as a stack: the latest one
+    /// entered must return first. An invocation suspended in a Service call whose Ruby
+    /// code switched to another Fiber breaks that if the other Fiber enters a guest too and
+    /// is still inside it when the first resumes (wasmtime then aborts with a failed
+    /// assertion). So a guest is not entered while an invocation of another Fiber of this
+    /// thread is in progress; nested invocations (a Service calling eval) are on the same
+    /// Fiber and stay in order.
     pub fn run(&self, fiber: &mut InvocationFiber) -> Outcome {
+        let interleaved = ACTIVE.with(|a| {
+            // SAFETY: a registered driver lives until its registration is popped.
+            a.borrow().iter().any(|d| unsafe { (*d.driver).ruby_fiber } != self.ruby_fiber)
+        });
+        if interleaved {
+            return Err(crate::dispatch::DispatchFault(
+                "another invocation on this thread is paused in a Service call on another Fiber; guests cannot \
+                 interleave across Fibers of one thread (run them on separate threads)"
+                    .into(),
+            )
+            .into());
+        }
         let fiber: *mut InvocationFiber = fiber;
         let _registered = Registration::push(self.token, fiber, self);
         match drive(fiber, self, Reply::Go) {
