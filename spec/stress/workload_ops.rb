@@ -117,7 +117,7 @@ module Stress
 
   # A short run under GC.stress, then a longer one with GC.compact from another thread.
   def gc(gvl)
-    s = sandbox(gvl)
+    s = sandbox(gvl, timeout: 30) # GC.stress makes every Service call slow, more so on a busy machine
     GC.stress = true
     threads(3) { |i| 4.times { |j| op(s, i, j) } }
     GC.stress = false
