@@ -323,6 +323,7 @@ module Kobako
                      Dispatcher.new(parts.services, handles, parts.errors, bindings: with, max_calls: @max_service_calls,
                                                                            transcript_limit: @transcript_limit)
                    end
+      wait_for_other_fibers
       snapshot = Deadline.during(@timeout) { yield dispatcher }
       seen = remember(snapshot)
       value = error = nil
@@ -351,6 +352,23 @@ module Kobako
     # This invocation's clock and seed for the Runtime (nil: frozen, no seed); read as the
     # invocation starts, so a :host clock starts at the host's time then.
     def invocation_clock = Clock.for_invocation(@clock, @seed)
+
+    # Guests cannot interleave across Fibers of one thread (docs/decisions.md): while an
+    # invocation of another Fiber is paused in a Service call, the runtime refuses to start
+    # one here. Under a Fiber scheduler (the async gem, Falcon) that other Fiber is waiting
+    # for I/O and will finish, so this one lets the scheduler run it and tries again, for
+    # at most the Sandbox's timeout; without a scheduler nothing would run it, and the
+    # runtime's TrapError says why.
+    def wait_for_other_fibers
+      return unless Fiber.respond_to?(:scheduler) && Fiber.scheduler && Runtime.guest_busy_on_another_fiber?
+
+      give_up = @timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + @timeout)
+      while Runtime.guest_busy_on_another_fiber?
+        break if give_up && Process.clock_gettime(Process::CLOCK_MONOTONIC) > give_up
+
+        sleep(0.001) # a Fiber scheduler runs the other Fibers meanwhile
+      end
+    end
 
     def latest
       lock = @latest_lock or return NOTHING_YET

@@ -28,3 +28,23 @@ RSpec.describe Kobako::Sandbox, "invocations on several Fibers of one thread" do
     end
   end
 end
+
+RSpec.describe Kobako::Sandbox, "under a Fiber scheduler" do
+  it "lets an eval wait while another task's invocation is paused in a Service doing I/O" do
+    begin
+      require "async"
+    rescue LoadError => e
+      skip "Debian's ruby-async does not load on this Ruby (#{e.message}); bin/setup installs it for Debian's Ruby"
+    end
+    sandbox = described_class.new(timeout: 5)
+    sandbox.define(:T).bind(:Fetch, ->(x) { sleep(0.05) && x * 2 }) # non-blocking under the scheduler
+    results = []
+    Async do |task|
+      tasks = 4.times.map do |i|
+        task.async { results << [i, sandbox.eval("T::Fetch.call(#{i}) + 1")] }
+      end
+      tasks.each(&:wait)
+    end
+    expect(results.sort).to eq(4.times.map { |i| [i, (i * 2) + 1] })
+  end
+end

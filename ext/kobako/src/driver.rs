@@ -128,6 +128,23 @@ impl Drop for Registration {
     }
 }
 
+/// An invocation of another Fiber of this thread is in progress (paused in a Service call
+/// whose Ruby code switched Fibers): a guest entered from `ruby_fiber` now could not return
+/// in order.
+fn busy_on_another_fiber(ruby_fiber: rb_sys::VALUE) -> bool {
+    ACTIVE.with(|a| {
+        // SAFETY: a registered driver lives until its registration is popped.
+        a.borrow().iter().any(|d| unsafe { (*d.driver).ruby_fiber } != ruby_fiber)
+    })
+}
+
+/// `Kobako::Runtime.guest_busy_on_another_fiber?`: whether an eval on the current Fiber
+/// would be refused now (the Ruby layer waits under a Fiber scheduler instead).
+pub fn guest_busy_on_another_fiber() -> bool {
+    // SAFETY: called from Ruby, holding the GVL.
+    busy_on_another_fiber(unsafe { rb_sys::rb_fiber_current() })
+}
+
 enum Driven {
     Finished(Outcome),
     Block(Result<Vec<u8>, BlockFailure>),
@@ -158,11 +175,7 @@ impl Driver {
     /// thread is in progress; nested invocations (a Service calling eval) are on the same
     /// Fiber and stay in order.
     pub fn run(&self, fiber: &mut InvocationFiber) -> Outcome {
-        let interleaved = ACTIVE.with(|a| {
-            // SAFETY: a registered driver lives until its registration is popped.
-            a.borrow().iter().any(|d| unsafe { (*d.driver).ruby_fiber } != self.ruby_fiber)
-        });
-        if interleaved {
+        if busy_on_another_fiber(self.ruby_fiber) {
             return Err(crate::dispatch::DispatchFault(
                 "another invocation on this thread is paused in a Service call on another Fiber; guests cannot \
                  interleave across Fibers of one thread (run them on separate threads)"

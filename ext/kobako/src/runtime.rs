@@ -281,6 +281,10 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
         "yield_to_active_invocation",
         function!(crate::driver::yield_to_active_invocation, 2),
     )?;
+    class.define_singleton_method(
+        "guest_busy_on_another_fiber?",
+        function!(crate::driver::guest_busy_on_another_fiber, 0),
+    )?;
     class.define_singleton_method("raise_host_error", function!(dispatch::raise_host_error, 0))?;
     class.const_set("ABI_VERSION", guest_module::ABI_VERSION)?;
     class.define_singleton_method("pack", function!(crate::ruby_codec::pack, 1))?;
