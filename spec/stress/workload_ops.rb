@@ -146,17 +146,23 @@ module Stress
     chaos_rng = Random.new(gvl == :release ? 1 : 2)
     while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
       victim = chaos_rng.rand(workers.size)
-      case chaos_rng.rand(3)
-      when 0 then workers[victim].raise(RuntimeError, "chaos")
-      when 1 then workers[victim].kill
-      else Process.kill(:USR1, Process.pid)
-      end
+      strike(workers[victim], chaos_rng.rand(3), "chaos", :USR1)
       workers[victim] = worker(s, victim, deadline) unless settle(workers[victim], 0.5)
       sleep chaos_rng.rand * 0.01
     end
     workers.each { |w| settle(w, 5) || fail!("a worker did not finish after the chaos") }
     expect_value(s, "T::M.call([1]) { |x| T::E.call(x) }", [1])
     check(signals.positive?, "no signal was handled")
+  end
+
+  # One blow of the chaos: 0 raises `message` in the thread, 1 kills it, anything else
+  # sends the process `signal`.
+  def strike(thread, choice, message, signal)
+    case choice
+    when 0 then thread.raise(RuntimeError, message)
+    when 1 then thread.kill
+    else Process.kill(signal, Process.pid)
+    end
   end
 
   # Waits up to `seconds` for a worker; true once it has ended (killed or raised by the
@@ -258,11 +264,7 @@ module Stress
     rng = Random.new(gvl == :release ? 3 : 4)
     while Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
       victim = rng.rand(workers.size)
-      case rng.rand(4)
-      when 0 then workers[victim].raise(RuntimeError, "storm")
-      when 1 then workers[victim].kill
-      else Process.kill(:USR2, Process.pid)
-      end
+      strike(workers[victim], rng.rand(4), "storm", :USR2)
       sleep rng.rand * 0.005
       next if workers[victim].alive?
 

@@ -211,7 +211,10 @@ pub fn invoke(
     let engine = module.pre.module().engine();
     let mut invocation = Invocation::for_module(stdin, limits, module.rng_seed);
     invocation.dispatcher = Some(BoxValue::new(dispatcher));
-    invocation.shared = Arc::new(Shared::for_current_thread());
+    if release_gvl.is_some() {
+        // Only a released guest reads the thread's interrupt flags (a held one checks in).
+        invocation.shared = Arc::new(Shared::for_current_thread());
+    }
     let driver = Driver::new(dispatcher, invocation.token, release_gvl, invocation.shared.clone());
     let mut store = Store::new(engine, invocation);
     store.limiter(|inv| &mut inv.memory_cap);
