@@ -46,6 +46,7 @@ module Kobako
       @resolved = nil
       @failures = nil
       @next_failure = 0
+      @depth = 0 # Service calls in progress (a block's calls run inside its Service's)
     end
 
     # The calls made so far (nil before the first).
@@ -54,14 +55,39 @@ module Kobako
     def call(request, token)
       entry = (@transcript ||= Transcript.new(Transcript::MAX_CALLS, @transcript_limit)).open(request)
       started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-      response = if (instrumenter = Kobako.instrumenter)
-                   payload = {}
-                   instrumenter.service_call(payload) { answer(request, token, entry, payload) }
-                 else
-                   answer(request, token, entry)
-                 end
+      @depth += 1
+      response = begin
+        if (instrumenter = Kobako.instrumenter)
+          payload = {}
+          instrumenter.service_call(payload) { answer(request, token, entry, payload) }
+        else
+          answer(request, token, entry)
+        end
+      rescue Suspension => e
+        suspend(e, entry, request)
+      ensure
+        @depth -= 1
+      end
       @transcript.close(entry, response, Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
       response
+    end
+
+    # Continues a recorded run (Sandbox#resume): calls are recorded after the recording's,
+    # `failures` are the recording's (ids go on from theirs), `calls` the number it made
+    # (they count against max_service_calls).
+    def continue_from(transcript, failures, calls)
+      @transcript = transcript
+      failures.each { |id, failure| remember_failure(id, failure) }
+      @next_failure = failures.keys.max || 0
+      @calls = calls
+      self
+    end
+
+    # The fault a Service call answers with when the app resumes it with `error:`
+    # (described to the script as if the Service had raised it).
+    def fault_for(error, label, name, args, kwargs)
+      klass, text, own = @errors.describe(error, ServiceErrors::Call.new("#{label}.#{name}", args, kwargs), on_purpose: true)
+      fail_call(text, error, nil, klass: klass, service: "#{label}.#{name}", service_class: own)
     end
 
     # The Failure recorded under `id`, or nil.
@@ -98,7 +124,16 @@ module Kobako
       end
 
       Arguments.check!(method, object, req.args, req.kwargs, label, shape) if shape
-      invoke(method, req, label, token, entry)
+      if @services.suspending? && String === req.target &&
+         @services.lookup(req.target)&.suspends?(method.name.to_s)
+        raise Suspension.new.tap { |s| s.call = [label, method.name, req.args, req.kwargs] }
+      end
+      begin
+        invoke(method, req, label, token, entry)
+      rescue Suspension => e # Kobako.suspend! in the Service
+        e.call ||= [label, method.name, req.args, req.kwargs]
+        raise
+      end
     rescue Capabilities::Refused => e
       fail_call(e.message, klass: "NoMethodError", kind: :refused)
     rescue Arguments::Mismatch => e
@@ -112,6 +147,24 @@ module Kobako
       # #parameters that raised): a failed call, never an error outside the taxonomy (E-1).
       call = req.is_a?(Request) ? "#{label || 'the target'}.#{req.name[0, 64]}" : "a Service call"
       fail_call("#{call} could not be made: the host raised while resolving it", e)
+    end
+
+    # A run stops at a Service call only when nothing of the host is on the stack above
+    # it: not inside the block of another Service call (that Service would never finish),
+    # and with the call recorded (resuming replays the recording). Otherwise the call fails.
+    def suspend(suspension, entry, request)
+      label, name, = suspension.call
+      where = label ? "#{label}.#{name}" : "this Service call"
+      if @depth > 1
+        return fail_call("#{where} cannot suspend the run: it was called inside the block of another Service call")
+      end
+      unless entry && @transcript.complete?
+        return fail_call("#{where} cannot suspend the run: its Service calls are no longer all recorded")
+      end
+
+      suspension.call ||= [nil, nil, [], {}]
+      suspension.entry = entry
+      raise suspension, cause: nil
     end
 
     def over_budget
@@ -128,6 +181,8 @@ module Kobako
       end
 
       Request.new(*parts)
+    rescue HandleTable::StaleHandle => e
+      fail_call(e.message)
     rescue HandleTable::UnknownHandle => e
       fail_call("#{e.message}: Handles only live for the invocation that made them")
     rescue Codec::MalformedPayload => e

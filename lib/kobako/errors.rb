@@ -101,6 +101,16 @@ module Kobako
     end
   end
 
+  # Sandbox#eval or #run reached a Service call that suspends (`suspend:`, Kobako.suspend!):
+  # the run is paused, not finished. Its #execution is suspended; store it with
+  # Execution#dump and continue it with Sandbox#resume (Sandbox#execute returns it instead).
+  class SuspendedError < Error; end
+
+  # A stored run or session (Execution#dump, Session#dump, #to_h) cannot be used: truncated,
+  # corrupted, made by another kobako version or guest build, or for a Sandbox whose
+  # Services or snippets differ (the message names what).
+  class SnapshotError < Error; end
+
   # The runtime could not be built (bad guest module, engine failure).
   class SetupError < Error; end
   # The guest module file does not exist yet.

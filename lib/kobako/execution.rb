@@ -10,6 +10,12 @@ module Kobako
   #   calls_dropped    how many more calls were made past that cap
   #   error            the Kobako::Error the invocation ended with, or nil
   #   clock, seed      the clock value the invocation started at and its random seed
+  #   suspended?       the run stopped at a suspending Service call (contract P-2);
+  #                    pending_call is that call (Kobako::PendingCall)
+  #
+  # A run stores outside the process as a binary blob (#dump, Execution.load, Marshal) or
+  # a JSON-safe Hash (#to_h, Execution.from_h); see RunRecord. A suspended one continues
+  # with Sandbox#resume, any one replays with Sandbox#replay.
   #
   # Two Executions are == when the script did the same: value, output, error (class,
   # message, backtrace), calls (not their durations), clock and seed; usage is not compared.
@@ -39,12 +45,14 @@ module Kobako
       end
     end
 
-    attr_reader :value, :stdout, :stderr, :usage, :error, :calls_dropped, :clock, :seed, :code, :target
+    attr_reader :value, :stdout, :stderr, :usage, :error, :calls_dropped, :clock, :seed, :code, :target, :pending_call
 
     # Built by the Sandbox: `seen` is the Sandbox::Latest of the invocation (output and
-    # usage), `record` what replay needs (Sandbox::Recorded). Positional, as it is made on
-    # every invocation.
-    def initialize(value, seen, error, transcript, handles, clock, seed, code = nil, target = nil, record = nil)
+    # usage), `record` what replay needs (Sandbox::Recorded), `pending_call` the call a
+    # suspended run stopped at, `origin` the Sandbox (or the RunRecord::Identity of a
+    # stored run) that #dump names. Positional, as it is made on every invocation.
+    def initialize(value, seen, error, transcript, handles, clock, seed, code = nil, target = nil, record = nil, # rubocop:disable Metrics/ParameterLists
+                   pending_call = nil, origin = nil)
       @value = value
       @stdout = seen.stdout
       @stderr = seen.stderr
@@ -60,14 +68,38 @@ module Kobako
       @code = code
       @target = target
       @record = record
+      @pending_call = pending_call
+      @origin = origin
       @decoded = [] # filled on the first #calls; the only mutable part
       freeze
     end
 
     def stdout_truncated? = @stdout_truncated
     def stderr_truncated? = @stderr_truncated
-    def ok? = @error.nil?
-    def failed? = !ok?
+    # Finished without an error (a suspended run has not finished).
+    def ok? = @error.nil? && @pending_call.nil?
+    def failed? = !@error.nil?
+    def suspended? = !@pending_call.nil?
+
+    # The run as a binary String (versioned, checksummed) for a database column or a job
+    # argument: Sandbox#resume continues it when suspended, Execution.load reads it back.
+    def dump = RunRecord.dump(self, identity)
+
+    # The Execution in `blob` (#dump), its Handles as HandleRef. SnapshotError when the
+    # blob is not one.
+    def self.load(blob) = RunRecord.load(blob, kind: :execution).execution
+
+    # The run as a JSON-safe Hash (Strings, numbers, booleans, nil, Arrays, Hashes): value,
+    # output, usage, error, pending call and readable calls (values tagged by
+    # TaggedValue), plus the recorded bytes (base64) that Sandbox#replay and #resume need.
+    def to_h = RunRecord.to_h(self, identity)
+
+    # The Execution a #to_h Hash describes (also after JSON.generate / JSON.parse).
+    def self.from_h(hash) = RunRecord.from_h(hash).execution
+
+    # Marshal stores the #dump blob.
+    def _dump(_level) = dump
+    def self._load(blob) = self.load(blob)
 
     # The Service calls, decoded on first read.
     def calls
@@ -83,27 +115,31 @@ module Kobako
         stdout_truncated? == other.stdout_truncated? && stderr_truncated? == other.stderr_truncated? &&
         Execution.error_signature(error) == Execution.error_signature(other.error) &&
         calls.size == other.calls.size && calls.zip(other.calls).all? { |a, b| a.same_call?(b) } &&
-        calls_dropped == other.calls_dropped && clock == other.clock && seed == other.seed
+        calls_dropped == other.calls_dropped && clock == other.clock && seed == other.seed &&
+        pending_call&.id == other.pending_call&.id
     end
     alias eql? ==
 
     def hash = [Execution, stdout, stderr, calls.size].hash
 
-    def to_h
-      { value: value, stdout: stdout, stderr: stderr, stdout_truncated: stdout_truncated?,
-        stderr_truncated: stderr_truncated?, usage: usage.to_h, calls: calls.map(&:to_h),
-        calls_dropped: calls_dropped, error: error && { class: error.class.name, message: error.message },
-        clock: clock, seed: seed }
-    end
-
     def inspect
-      outcome = ok? ? "value=#{GuestView.inspect(value, @handles)[0, 80]}" : "error=#{error.class}: #{error.message[0, 80].inspect}"
+      outcome = if suspended? then "suspended at #{pending_call.target}.#{pending_call.method_name}"
+                elsif ok? then "value=#{GuestView.inspect(value, @handles)[0, 80]}"
+                else "error=#{error.class}: #{error.message[0, 80].inspect}"
+                end
       "#<Kobako::Execution #{outcome} stdout=#{stdout.bytesize}B calls=#{calls.size + calls_dropped} " \
         "wall_time=#{usage.wall_time}>"
     end
 
     # What replay needs and nobody else reads.
     def replay_record = @record
+
+    # What #dump records about the Sandbox that ran this.
+    def identity
+      raise ArgumentError, "this Execution ended before its script ran, so there is nothing to store" unless @origin
+
+      @origin.is_a?(RunRecord::Identity) ? @origin : @origin.identity
+    end
     def transcript_entries = @transcript ? @transcript.entries : []
     def handle_table = @handles
 

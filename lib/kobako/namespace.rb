@@ -17,16 +17,16 @@ module Kobako
     # guest may call only the methods declared for it (contract S-3): `methods:`, or the
     # object's class declaration (Kobako::Exposable, Sandbox#expose), or `call` for a Proc
     # or Method, or the members of a Struct. Anything else raises ArgumentError here.
-    def bind(member, object, methods: nil, doc: nil)
-      @services.bind(path_of(member), object, methods: methods, doc: doc)
+    def bind(member, object, methods: nil, doc: nil, suspend: nil)
+      @services.bind(path_of(member), object, methods: methods, doc: doc, suspend: suspend)
       @members << member.to_s
       self
     end
 
     # Reserves `Ns::Member` for an object each invocation passes in `bindings:`
     # (`sandbox.eval(code, bindings: { "Ns::Member" => object })`); returns the namespace.
-    def slot(member, methods: nil, doc: nil)
-      @services.slot(path_of(member), methods: methods, doc: doc)
+    def slot(member, methods: nil, doc: nil, suspend: nil)
+      @services.slot(path_of(member), methods: methods, doc: doc, suspend: suspend)
       @members << member.to_s
       self
     end

@@ -5,19 +5,40 @@ module Kobako
   # with the recorded one and answered with the recorded response, after replaying the
   # block calls the Service made. The first difference raises ReplayDivergenceError, which
   # aborts the invocation and reaches the caller of #replay.
+  #
+  # Resuming a suspended run (Sandbox#resume) is a replay too: the call the run stopped at
+  # (`pending`) is answered with `answer`, and once the recording is used up every later
+  # call goes to the `live` Dispatcher, which records after the replayed calls.
   class Replay
     attr_reader :transcript
 
-    def initialize(execution)
-      @recorded = execution.transcript_entries
-      @failures = execution.replay_record.failures
-      @handles = execution.handle_table
+    # `pending` is the index of the call a suspended recording stopped at: answered with
+    # `answer` when resuming, else it suspends again with `pending_call`'s reason.
+    # `byte_limit` caps the transcript once live calls add to it.
+    def initialize(entries, failures, handles, pending: nil, pending_call: nil, answer: nil, live: nil, byte_limit: nil) # rubocop:disable Metrics/ParameterLists
+      @recorded = entries
+      @failures = failures
+      @handles = handles
       @cursor = 0
-      # Bounded by the recording it replays (only matching calls are recorded).
-      @transcript = Transcript.new(Transcript::MAX_CALLS, nil)
+      @pending = pending
+      @pending_call = pending_call
+      @answer = answer
+      @live = live
+      # Bounded by the recording it replays (only matching calls are recorded) and, once
+      # live calls add to it, by the Sandbox's transcript_limit.
+      @transcript = Transcript.new(Transcript::MAX_CALLS, byte_limit)
+      live&.continue_from(@transcript, failures, entries.size)
+    end
+
+    def self.of(execution)
+      record = execution.replay_record
+      new(execution.transcript_entries, record.failures, execution.handle_table, pending: record.pending,
+                                                                               pending_call: execution.pending_call)
     end
 
     def call(request, token)
+      return @live.call(request, token) if @live && @cursor >= @recorded.size
+
       index = @cursor
       @cursor += 1
       recorded = @recorded[index]
@@ -39,13 +60,15 @@ module Kobako
         diverge!(index, "call ##{index + 1} (#{describe(request)}): its block answered block call ##{i + 1} " \
                         "differently than recorded")
       end
-      @transcript.close(entry, recorded.response, recorded.duration)
-      recorded.response
+      suspend_again(index) if index == @pending && @answer.nil?
+      response = index == @pending ? @answer : recorded.response
+      @transcript.close(entry, response, index == @pending ? 0.0 : recorded.duration)
+      response
     end
 
-    def failure(id) = @failures[id]
+    def failure(id) = @live ? @live.failure(id) : @failures[id]
 
-    def failures = @failures
+    def failures = @live ? @live.failures : @failures
 
     # Raises unless every recorded call was made.
     def finish!
@@ -56,6 +79,15 @@ module Kobako
     end
 
     private
+
+    # Replaying a suspended recording stops where it stopped.
+    def suspend_again(index)
+      call = @pending_call
+      suspension = Suspension.new(call&.reason)
+      suspension.call = [call&.target, call&.method_name, call&.args || [], call&.kwargs || {}]
+      suspension.entry = index
+      raise suspension
+    end
 
     def diverge!(index, message)
       raise ReplayDivergenceError.new("replay diverged: #{message}", index: index)

@@ -13,8 +13,9 @@ module Kobako
     NOTHING_YET = Latest.new("".freeze, "".freeze, false, false, Usage::EMPTY).freeze
     # What replay needs to run an invocation again: how it was entered, the run envelope,
     # the slot fillings frame, the clock it ran with (Runtime's per-invocation clock
-    # argument) and the failures its Dispatcher recorded.
-    Recorded = Struct.new(:kind, :envelope, :slots, :clock, :failures)
+    # argument), the failures its Dispatcher recorded and, for a suspended run, the index
+    # of the call it stopped at.
+    Recorded = Struct.new(:kind, :envelope, :slots, :clock, :failures, :pending)
 
     attr_reader :wasm_path, :timeout, :memory_limit, :stdout_limit, :stderr_limit, :fuel, :gvl, :service_errors,
                 :max_service_calls, :transcript_limit, :max_handles
@@ -75,8 +76,12 @@ module Kobako
     # methods the guest may call are declared as for Namespace#bind. Returns the Sandbox.
     # Raises ArgumentError for a path under one of the guest's own constants (Object,
     # Kernel, String, JSON, ...), one already bound, or one that collides with another.
-    def bind(path, object, methods: nil, doc: nil)
-      parts.services.bind(path, object, methods: methods, doc: doc)
+    #
+    # `suspend:` names methods at which a call stops the run instead of being made
+    # (contract P-2): `execute` returns a suspended Execution whose #pending_call is that
+    # call, and #resume continues it with the answer the app decides.
+    def bind(path, object, methods: nil, doc: nil, suspend: nil)
+      parts.services.bind(path, object, methods: methods, doc: doc, suspend: suspend)
       self
     end
 
@@ -85,8 +90,9 @@ module Kobako
     # With `methods:` the guest may call those on any object filling it; without, what the
     # object's class declares (Kobako::Exposable, #expose, Struct members). A script that
     # uses a slot its invocation did not fill gets a NoServiceError. Returns the Sandbox.
-    def slot(path, methods: nil, doc: nil)
-      parts.services.slot(path, methods: methods, doc: doc)
+    # `suspend:` as for #bind.
+    def slot(path, methods: nil, doc: nil, suspend: nil)
+      parts.services.slot(path, methods: methods, doc: doc, suspend: suspend)
       self
     end
 
@@ -163,22 +169,46 @@ module Kobako
       end
 
       seal!
-      replay = Replay.new(execution)
+      replay = Replay.of(execution)
       handles = execution.handle_table
       clock = record.clock
       result = invoke(handles, replay, record.kind, record.envelope, record.slots, clock, execution.code,
                       execution.target) do |dispatcher|
-        if record.kind == :eval
-          @runtime.eval(Transport.eval_input(execution.code, preamble: preamble, snippets: parts.snippets.frame,
-                                                             slots: record.slots, locals: record.envelope),
-                        dispatcher, clock)
-        else
-          @runtime.run(Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: record.slots),
-                       record.envelope, dispatcher, clock)
-        end
+        run_recorded(record, execution.code, dispatcher)
       end
       replay.finish!
       result
+    end
+
+    # Continues a suspended run (Execution#dump) as if the call it stopped at had returned
+    # `value`, or raised `error` (an Exception, described to the script as a Service's
+    # error is), and returns the next Execution, which may be suspended again. The run is
+    # replayed up to that call with every earlier Service call answered from its recording
+    # (none is made again), then goes on live. The blob must come from a Sandbox with the
+    # same guest module, Services and snippets (SnapshotError says what differs); the
+    # answer must be able to cross (checked before anything runs). Resuming one blob twice
+    # is allowed: both runs see the same calls, and PendingCall#id tells them apart from
+    # other suspensions (docs/guides/approvals.md). `bindings:` fills the run's slots
+    # again for the calls after the resumed one (the objects of the first part stay in the
+    # process that made them); they must have the methods the run's fillings had.
+    def resume(blob, value: nil, error: nil, bindings: nil)
+      stored = RunRecord.load(blob, kind: :execution)
+      RunRecord.check_compatible!(stored, identity)
+      resume_record(stored, value: value, error: error, bindings: bindings)
+    end
+
+    # Reads a stored Execution (Execution#dump) for this Sandbox.
+    def load_execution(blob)
+      stored = RunRecord.load(blob, kind: :execution)
+      RunRecord.check_compatible!(stored, identity)
+      stored.execution
+    end
+
+    # What a stored run must have been made with to be resumed here: the guest module's
+    # digest, the Services (paths, declared and suspending methods) and the snippets.
+    def identity
+      seal!
+      @identity ||= RunRecord.identity(@wasm_path, parts.services, parts.snippets)
     end
 
     def stdout = latest.stdout
@@ -210,10 +240,18 @@ module Kobako
         "#{' sealed' if sealed?}>"
     end
 
-    # The value of a finished invocation, or the error it ended with.
+    # The value of a finished invocation, or the error it ended with (SuspendedError for a
+    # run that stopped at a suspending call).
     def self.outcome(execution)
       raise execution.error if execution.error
 
+      if execution.suspended?
+        call = execution.pending_call
+        error = SuspendedError.new("the script stopped at #{call.target}.#{call.method_name}, which suspends the run: " \
+                                   "use execute (or error.execution) to store it and resume it later")
+        error.execution = execution
+        raise error
+      end
       execution.value
     end
 
@@ -326,19 +364,73 @@ module Kobako
       wait_for_other_fibers
       snapshot = Deadline.during(@timeout) { yield dispatcher }
       seen = remember(snapshot)
-      value = error = nil
+      value = error = suspension = nil
       begin
         value = Transport.result(snapshot, self, handles, dispatcher)
       rescue ReplayDivergenceError
         raise
+      rescue Suspension => e
+        suspension = e
       rescue Error => e
         error = e
       end
-      record = Recorded.new(kind, envelope, slots, clock, dispatcher.failures).freeze
+      record = Recorded.new(kind, envelope, slots, clock, dispatcher.failures, suspension&.entry).freeze
+      pending = suspension && RunRecord.pending_call(suspension, record, code, target, dispatcher.transcript)
       execution = Execution.new(value, seen, error, dispatcher.transcript, handles, Clock.time_of(clock),
-                                clock && clock[2], code, target, record)
+                                clock && clock[2], code, target, record, pending, self)
       error.execution = execution if error
       execution
+    end
+
+    # Resumes a loaded recording (RunRecord::Stored): a live Dispatcher on a table holding the
+    # recording's Handles answers from the call after the one the run stopped at.
+    def resume_record(stored, value:, error:, bindings: nil)
+      record = stored.record
+      raise ArgumentError, "this run was not suspended, so there is nothing to resume" unless record.pending
+
+      handles = HandleTable.new(parts.exposures, @max_handles).restore(stored.handles)
+      bindings = Bindings.for(parts.services, bindings)
+      unless bindings.frame.nil? || bindings.frame == record.slots
+        raise ArgumentError, "bindings: fill the slots with objects whose methods differ from the suspended run's"
+      end
+      live = Dispatcher.new(parts.services, handles, parts.errors, bindings: bindings, max_calls: @max_service_calls,
+                                                                   transcript_limit: @transcript_limit)
+      answer = resume_answer(live, handles, stored.pending_call, value, error)
+      replay = Replay.new(stored.entries, record.failures, handles, pending: record.pending, answer: answer,
+                                                                     live: live, byte_limit: @transcript_limit)
+      invoke(handles, replay, record.kind, record.envelope, record.slots, record.clock, stored.code,
+             stored.target) do |dispatcher|
+        run_recorded(record, stored.code, dispatcher)
+      end
+    end
+
+    # The bytes the call a run stopped at answers with: `value`, or the fault for `error`.
+    def resume_answer(live, handles, call, value, error)
+      unless error.nil?
+        raise ArgumentError, "resume takes value: or error:, not both" unless value.nil?
+        raise TypeError, "error: must be an Exception, got #{error.class}" unless error.is_a?(Exception)
+
+        return live.fault_for(error, call.target, call.method_name, call.args, call.kwargs)
+      end
+      begin
+        Codec.encode(value, handles: handles)
+      rescue Exposures::NotExposed => e
+        raise Exposures::NotExposed.new("resume value: #{e.message}", e.host_detail)
+      rescue Codec::UnsupportedValue => e
+        raise ArgumentError, "the resume value cannot cross to the sandbox: #{e.message}"
+      end
+    end
+
+    # Runs a recorded invocation's input again (replay and resume).
+    def run_recorded(record, code, dispatcher)
+      if record.kind == :eval
+        @runtime.eval(Transport.eval_input(code, preamble: preamble, snippets: parts.snippets.frame,
+                                                 slots: record.slots, locals: record.envelope),
+                      dispatcher, record.clock)
+      else
+        @runtime.run(Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: record.slots),
+                     record.envelope, dispatcher, record.clock)
+      end
     end
 
     # The Execution of an invocation refused before anything ran (code that is not a

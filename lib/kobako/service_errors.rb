@@ -88,11 +88,14 @@ module Kobako
     # when unknown): the class it sees (the nearest standard one), the message (nil: the
     # class alone) and the name it may log as `#service_class` (the exception's own class
     # name when the app defined that class, else the class it sees).
-    def describe(error, call = nil)
+    # `on_purpose`: the app handed the error over for the script to read (Sandbox#resume's
+    # `error:`), so its message counts as app-written even though it was never raised.
+    def describe(error, call = nil, on_purpose: false)
       klass = public_class_name(error)
       text = case @policy
              when :class_only then nil
-             when :sanitized then sanitized_message(error, klass, call)
+             when :sanitized
+               on_purpose ? MessageSanitizer.clean(original_message(error), @exposures.labels) : sanitized_message(error, klass, call)
              else custom_message(error)
              end
       own = app_class_name(error) unless @policy == :class_only

@@ -11,9 +11,12 @@ module Kobako
 
     # One Service. `object` and `capability` are nil for a slot (filled per invocation);
     # a slot declared with `methods:` has its capability already. `index` is the Service's
-    # number in the guest (its place in the preamble).
-    Entry = Struct.new(:path, :object, :capability, :slot, :index) do
+    # number in the guest (its place in the preamble). `suspend` lists the method names
+    # (Strings) at which a call stops the run (contract P-2), or is nil.
+    Entry = Struct.new(:path, :object, :capability, :slot, :index, :suspend) do
       def slot? = slot
+
+      def suspends?(name) = suspend&.include?(name)
     end
 
     attr_reader :exposures
@@ -49,23 +52,49 @@ module Kobako
     end
 
     # Binds `object` at `path` for every invocation (contract S-1, S-3).
-    def bind(path, object, methods: nil, doc: nil)
+    def bind(path, object, methods: nil, doc: nil, suspend: nil)
       path = Services.path(path, "Service path")
       doc = Services.doc(doc, path)
-      add(path, doc) { Entry.new(path, object, capability_for_binding(path, object, methods), false) }
+      add(path, doc) do
+        capability = capability_for_binding(path, object, methods)
+        Entry.new(path, object, capability, false, nil, Services.suspending(suspend, path, capability))
+      end
     end
 
     # Reserves `path` for an object each invocation passes in `bindings:`. With `methods:`
     # the guest may call those on whatever fills it; without, what the filling object's
     # class declares (as for bind).
-    def slot(path, methods: nil, doc: nil)
+    def slot(path, methods: nil, doc: nil, suspend: nil)
       path = Services.path(path, "slot path")
       doc = Services.doc(doc, path)
       add(path, doc) do
         capability = methods.nil? ? nil : Capabilities::Capability.new(path, Capabilities.declared_names(methods, path))
-        Entry.new(path, nil, capability, true)
+        Entry.new(path, nil, capability, true, nil, Services.suspending(suspend, path, capability))
       end
     end
+
+    # The `suspend:` names of a binding as frozen Strings (nil for none). Each must be one
+    # of the declared methods when the declaration is known now (a slot without `methods:`
+    # learns its methods from each filling object, so only the names are checked).
+    def self.suspending(names, path, capability)
+      return nil if names.nil?
+
+      list = Array(names)
+      unless !list.empty? && list.all? { |n| n.is_a?(Symbol) || n.is_a?(String) }
+        raise ArgumentError, "suspend: for #{path} must be a method name or a list of them, got #{names.inspect}"
+      end
+
+      list = list.map { |n| n.to_s.dup.freeze }.uniq.freeze
+      undeclared = capability && list.reject { |n| capability.method_names.include?(n) }
+      if undeclared&.any?
+        raise ArgumentError, "suspend: for #{path} names #{undeclared.join(', ')}, which #{path} does not declare " \
+                             "(declared: #{capability.method_names.join(', ')})"
+      end
+      list
+    end
+
+    # True when some Service declares `suspend:` (the Dispatcher looks no further otherwise).
+    def suspending? = @suspending
 
     # What the guest may call on `object` bound at `path` (contract S-3); raises
     # ArgumentError, saying how to declare, when nothing declares it.
@@ -119,7 +148,10 @@ module Kobako
       @lock.synchronize do
         return if @sealed
 
-        entries = @entries.values.each_with_index.map { |e, i| Entry.new(e.path, e.object, e.capability, e.slot, i).freeze }
+        entries = @entries.values.each_with_index.map do |e, i|
+          Entry.new(e.path, e.object, e.capability, e.slot, i, e.suspend).freeze
+        end
+        @suspending = entries.any?(&:suspend)
         @by_path = entries.to_h { |e| [e.path, e] }.freeze
         @slots = entries.select(&:slot?).map(&:path).freeze
         @preamble = if entries.empty? && @namespaces.empty?
@@ -169,6 +201,12 @@ module Kobako
         copy[entry] = by_name
         @resolved = copy.freeze
       end
+    end
+
+    # What a stored run checks the Sandbox resuming it against (RunRecord): the namespaces,
+    # then [path, declared method names or nil, suspending names or nil, slot?] per Service.
+    def fingerprint
+      [@namespaces.keys, @by_path.each_value.map { |e| [e.path, e.capability&.method_names, e.suspend, e.slot?] }]
     end
 
     # The paths of the slots, in declaration order.

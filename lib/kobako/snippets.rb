@@ -54,6 +54,12 @@ module Kobako
       end
     end
 
+    # [label, SHA-256 of the body] per snippet, in order (what a stored run checks).
+    def fingerprint
+      require "digest" unless defined?(::Digest::SHA256)
+      @fingerprint ||= @entries.map { |e| [e.label, Digest::SHA256.hexdigest(e.body)] }.freeze
+    end
+
     private
 
     def source_entry(code, name)

@@ -35,6 +35,21 @@ module Kobako
       @full = false
     end
 
+    # A transcript of recorded entries read back (RunRecord): nothing more is recorded in it.
+    def self.recorded(entries, dropped) = new(MAX_CALLS, nil).fill(entries, dropped)
+
+    # Fills an empty transcript with entries read back, and closes it.
+    def fill(entries, dropped)
+      @requests = entries.map(&:request)
+      @responses = entries.map(&:response)
+      @durations = entries.map(&:duration)
+      yields = entries.each_with_index.filter_map { |e, i| [i, e.yields.map(&:to_a)] if e.yields }.to_h
+      @yields = yields.empty? ? nil : yields
+      @dropped = dropped
+      @full = true
+      self
+    end
+
     # The number of a new entry for a call that starts now, or nil when it is not recorded.
     # (The byte arithmetic is written out: this runs on every Service call.)
     def open(request)
