@@ -117,6 +117,9 @@ fn elapsed_ns(origin: Instant) -> u64 {
     u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// Fixed seed for the guest's `random_get` (contract R-2: hermetic by default).
+pub const RANDOM_SEED: u64 = 0x6b6f_6261_6b6f_2021;
+
 /// One step of SplitMix64: spreads a seed (however regular) over all 64 bits.
 pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -131,7 +134,7 @@ pub fn random_state_for(seed: u64) -> u64 {
     // A different stream from the one the guest derives its Random states from.
     let mut state = seed ^ 0x7261_6e64_6f6d_5f67;
     match splitmix64(&mut state) {
-        0 => crate::invocation::RANDOM_SEED,
+        0 => RANDOM_SEED,
         s => s,
     }
 }

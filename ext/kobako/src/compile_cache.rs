@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use wasmtime::{Caller, Linker};
 
 use crate::guest_memory;
-use crate::invocation::Invocation;
+use crate::store_state::InstanceState;
 
 /// Entries kept at most.
 const MAX_ENTRIES: usize = 256;
@@ -140,14 +140,14 @@ impl Inner {
     }
 }
 
-pub fn add_to_linker(linker: &mut Linker<Invocation>) -> wasmtime::Result<()> {
+pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     linker.func_wrap("env", "__kobako_compiled", compiled)?;
     Ok(())
 }
 
 /// `env.__kobako_compiled(ptr, len)`: copies the bytecode the guest compiled for this
 /// invocation's script. Ignored unless the host asked for it, and after the first time.
-fn compiled(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) {
+fn compiled(mut caller: Caller<'_, InstanceState>, ptr: i32, len: i32) {
     let inv = caller.data();
     if !inv.keep_bytecode || inv.compiled.is_some() || len as u32 as usize > MAX_BYTECODE {
         return;

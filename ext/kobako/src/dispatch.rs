@@ -15,71 +15,14 @@ use wasmtime::{Caller, Linker};
 
 use crate::guest_fiber::{Reply, Request};
 use crate::guest_memory::{self, MAX_PAYLOAD};
-use crate::invocation::{FaultKind, Invocation};
+use crate::faults::{Abort, Aborted, BlockFailure, DispatchFault, FaultKind};
+use crate::store_state::InstanceState;
 use crate::ruby_errors::{self, Kind as ErrorKind};
 
 /// Deepest nesting of dispatch -> yield -> dispatch the host accepts. The real guest stops
 /// at 32; a hostile one is cut off here before it exhausts the native stack.
 const MAX_NESTING: u32 = 40;
 
-/// Why an invocation was abandoned from inside a dispatch.
-pub enum Abort {
-    /// A trap in a nested guest call (timeout, memory limit, fuel, fault).
-    Fault(FaultKind, String),
-    /// A Ruby exception or jump that must reach the caller of `eval` unchanged. The
-    /// BoxValue keeps the exception rooted and pinned while it waits.
-    Ruby(Error, Option<BoxValue<Value>>),
-}
-
-impl Abort {
-    /// Roots the error (needs the GVL: call it on the Ruby side).
-    pub fn ruby(err: Error) -> Self {
-        let rooted = err.value().map(BoxValue::new);
-        Abort::Ruby(err, rooted)
-    }
-
-    /// What a Service whose yield found the invocation aborted must raise.
-    fn failure(&self) -> BlockFailure {
-        match self {
-            Abort::Ruby(err, _) => BlockFailure::Ruby(err.clone()),
-            Abort::Fault(kind, msg) => BlockFailure::Fault(*kind, msg.clone()),
-        }
-    }
-}
-
-/// Why a block a Service yielded to did not answer; raised into the Service.
-pub enum BlockFailure {
-    /// The Ruby error that aborts the invocation (still rooted by its Abort).
-    Ruby(Error),
-    Fault(FaultKind, String),
-}
-
-impl BlockFailure {
-    pub fn to_error(&self, ruby: &Ruby) -> Error {
-        match self {
-            BlockFailure::Ruby(err) => err.clone(),
-            BlockFailure::Fault(kind, msg) => {
-                let kind = match kind {
-                    FaultKind::Timeout => ErrorKind::Timeout,
-                    FaultKind::MemoryLimit => ErrorKind::MemoryLimit,
-                    FaultKind::Fuel => ErrorKind::Fuel,
-                    FaultKind::Trap | FaultKind::Host => ErrorKind::Trap,
-                };
-                ruby_errors::error(ruby, kind, format!("the sandbox invocation was aborted: {msg}"))
-            }
-        }
-    }
-}
-
-/// Returned by the dispatch import once the invocation is aborted; unwinds the guest.
-#[derive(Debug, thiserror::Error)]
-#[error("the invocation was aborted from inside a Service call")]
-pub struct Aborted;
-
-/// A trap raised by the dispatch import itself (bad request, no dispatcher, too deep).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DispatchFault(pub String);
 
 type Parked = (Error, Option<BoxValue<Value>>);
 
@@ -103,12 +46,12 @@ pub fn raise_host_error(ruby: &Ruby) -> Result<(), Error> {
     }
 }
 
-pub fn add_to_linker(linker: &mut Linker<Invocation>) -> wasmtime::Result<()> {
+pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     linker.func_wrap("env", "__kobako_dispatch", dispatch)?;
     Ok(())
 }
 
-fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime::Result<i64> {
+fn dispatch(mut caller: Caller<'_, InstanceState>, ptr: i32, len: i32) -> wasmtime::Result<i64> {
     if caller.data().abort.is_some() {
         return Err(Aborted.into());
     }
@@ -158,7 +101,7 @@ fn dispatch(mut caller: Caller<'_, Invocation>, ptr: i32, len: i32) -> wasmtime:
 }
 
 /// Copies `bytes` into memory the guest allocates and returns `(ptr << 32) | len`.
-fn place_in_guest(caller: &mut Caller<'_, Invocation>, bytes: &[u8]) -> wasmtime::Result<i64> {
+fn place_in_guest(caller: &mut Caller<'_, InstanceState>, bytes: &[u8]) -> wasmtime::Result<i64> {
     if bytes.len() > MAX_PAYLOAD || bytes.is_empty() {
         return Err(DispatchFault(format!("a {}-byte message cannot be sent to the guest", bytes.len())).into());
     }
@@ -176,7 +119,7 @@ fn place_in_guest(caller: &mut Caller<'_, Invocation>, bytes: &[u8]) -> wasmtime
 
 /// Runs the guest block a Service yielded to (a nested guest call on the guest's stack).
 /// A failure records why the invocation is aborted: the guest never runs again.
-fn run_block_for_service(caller: &mut Caller<'_, Invocation>, request: &[u8]) -> Result<Vec<u8>, BlockFailure> {
+fn run_block_for_service(caller: &mut Caller<'_, InstanceState>, request: &[u8]) -> Result<Vec<u8>, BlockFailure> {
     if let Some(abort) = &caller.data().abort {
         return Err(abort.failure());
     }
@@ -184,8 +127,8 @@ fn run_block_for_service(caller: &mut Caller<'_, Invocation>, request: &[u8]) ->
         Ok(answer) => Ok(answer),
         Err(err) => {
             if caller.data().abort.is_none() {
-                let fuel_left = crate::invocation::fuel_left(&*caller);
-                let (kind, message) = crate::invocation::classify(caller.data(), &err, fuel_left);
+                let fuel_left = crate::store_state::fuel_left(&*caller);
+                let (kind, message) = caller.data().classify(&err, fuel_left);
                 caller.data_mut().record_abort(Abort::Fault(kind, message), false);
             }
             let abort = caller.data().abort.as_ref().expect("an aborted invocation records why");
@@ -194,7 +137,7 @@ fn run_block_for_service(caller: &mut Caller<'_, Invocation>, request: &[u8]) ->
     }
 }
 
-fn run_block(caller: &mut Caller<'_, Invocation>, request: &[u8]) -> wasmtime::Result<Vec<u8>> {
+fn run_block(caller: &mut Caller<'_, InstanceState>, request: &[u8]) -> wasmtime::Result<Vec<u8>> {
     let packed = place_in_guest(caller, request)?;
     let exports = caller.data().exports.clone().ok_or_else(|| DispatchFault("the guest exports are not bound".into()))?;
     let (ptr, len) = ((packed as u64 >> 32) as i32, packed as u32 as i32);

@@ -8,58 +8,22 @@
 //! block makes on the way.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use magnus::{prelude::*, value::BoxValue, Error, RString, Ruby, Value};
+use magnus::{prelude::*, Error, RString, Ruby, Value};
 
-use crate::dispatch::{Abort, BlockFailure};
+use crate::faults::{Abort, BlockFailure, DispatchFault, FaultKind};
 use crate::guest_fiber::{GuestFiber, Reply, Request, Step};
 use crate::ruby_checkpoint::Checkpoints;
 use crate::ruby_errors::{self, Kind as ErrorKind};
+use crate::store_state::Shared;
 
 /// What an invocation's coroutine returns: the outcome bytes, or why the guest call failed.
 pub type Outcome = wasmtime::Result<Vec<u8>>;
 pub type InvocationFiber = GuestFiber<Outcome>;
 
-/// Flags the Ruby side and the guest side of one invocation share.
-pub struct Shared {
-    /// Set by Ruby's unblock function (an interrupt while the GVL is released): the guest
-    /// suspends to a checkpoint at its next epoch tick.
-    pub stop: AtomicBool,
-    /// The guest is running without the GVL right now.
-    pub released: AtomicBool,
-    /// The Ruby thread the invocation runs on, rooted and pinned (read without the GVL).
-    thread: Option<BoxValue<Value>>,
-}
-
-impl Shared {
-    /// For an invocation on the current Ruby thread (call with the GVL).
-    pub fn for_current_thread() -> Self {
-        let thread = Ruby::get().ok().map(|ruby| BoxValue::new(ruby.thread_current().as_value()));
-        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread }
-    }
-
-    /// For stores no Ruby thread drives (probes): never released, no thread to ask.
-    pub fn unattached() -> Self {
-        Self { stop: AtomicBool::new(false), released: AtomicBool::new(false), thread: None }
-    }
-
-    /// The guest should suspend to a checkpoint now: it holds the GVL (so Ruby waits for
-    /// it), or Ruby wants the thread back. Ruby calls the unblock function for Thread#raise
-    /// and Thread#kill, but a signal for the main thread only sets its trap flag (Ruby 3.1
-    /// wakes a released main thread only through a helper thread it does not start when
-    /// other threads were alive), so the flag is read too: a plain read, no Ruby call.
-    pub fn wants_checkpoint(&self) -> bool {
-        if !self.released.load(Ordering::Relaxed) || self.stop.swap(false, Ordering::SeqCst) {
-            return true;
-        }
-        // SAFETY: `thread` is the running thread's Thread object, pinned by its BoxValue;
-        // this only reads its interrupt flags.
-        self.thread.as_ref().is_some_and(|t| unsafe { rb_sys::rb_thread_interrupted(magnus::rb_sys::AsRawValue::as_raw(**t)) } != 0)
-    }
-}
 
 /// What a `gvl: :release` Sandbox learnt from its last invocation: how long the guest ran
 /// from its start to its first request (a Service call, a checkpoint, the end).
@@ -176,7 +140,7 @@ impl Driver {
     /// Fiber and stay in order.
     pub fn run(&self, fiber: &mut InvocationFiber) -> Outcome {
         if busy_on_another_fiber(self.ruby_fiber) {
-            return Err(crate::dispatch::DispatchFault(
+            return Err(DispatchFault(
                 "another invocation on this thread is paused in a Service call on another Fiber; guests cannot \
                  interleave across Fibers of one thread (run them on separate threads)"
                     .into(),
@@ -188,7 +152,7 @@ impl Driver {
         match drive(fiber, self, Reply::Go) {
             Driven::Finished(outcome) => outcome,
             // A block only finishes inside the Service call that asked for it.
-            Driven::Block(_) => Err(crate::dispatch::DispatchFault("the guest finished a block nobody asked for".into()).into()),
+            Driven::Block(_) => Err(DispatchFault("the guest finished a block nobody asked for".into()).into()),
         }
     }
 
@@ -217,7 +181,7 @@ impl Driver {
     /// A Service call, answered by the Ruby dispatcher (which may yield to a guest block).
     fn serve(&self, request: Vec<u8>) -> Reply {
         let Ok(ruby) = Ruby::get() else {
-            return Reply::Abort(Abort::Fault(crate::invocation::FaultKind::Trap, "Ruby is not available on this thread".into()));
+            return Reply::Abort(Abort::Fault(FaultKind::Trap, "Ruby is not available on this thread".into()));
         };
         self.at_service.set(true);
         let response = self.dispatcher.funcall::<_, _, RString>("call", (ruby.str_from_slice(&request), self.token));

@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-use crate::dispatch::{Abort, BlockFailure};
+use crate::faults::{Abort, BlockFailure};
 
 /// The coroutine's stack: the guest's own limit, plus room for the host frames that run on
 /// it (wasmtime's entry and trap machinery, WASI calls, one dispatch per nesting level).

@@ -11,7 +11,7 @@ use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, Store, Val};
 
 use crate::engine::engine;
 use crate::errors::{describe, LoadError};
-use crate::invocation::Invocation;
+use crate::store_state::InstanceState;
 use crate::module_cache::{self, CacheOutcome};
 use crate::{preinit, wasi};
 
@@ -33,7 +33,7 @@ const REQUIRED_FUNCS: &[&str] = &[
 
 /// A compiled, linked guest, ready to instantiate once per invocation.
 pub struct GuestModule {
-    pub pre: InstancePre<Invocation>,
+    pub pre: InstancePre<InstanceState>,
     /// Where the deterministic random source starts: the state the pre-initialised image
     /// was captured with, so scripts see the same numbers as without pre-initialisation.
     pub rng_seed: u64,
@@ -202,8 +202,8 @@ fn prepare(path: &str, bytes: &[u8], metered: bool) -> Result<GuestModule, LoadE
 
 /// Asks the guest which ABI it speaks and reads where its random source starts. Runs only
 /// that constant export, no interpreter code.
-fn probe(pre: &InstancePre<Invocation>, metered: bool) -> Result<u64, String> {
-    let mut store = Store::new(pre.module().engine(), Invocation::probe());
+fn probe(pre: &InstancePre<InstanceState>, metered: bool) -> Result<u64, String> {
+    let mut store = Store::new(pre.module().engine(), InstanceState::probe());
     store.set_epoch_deadline(u64::MAX / 2);
     if metered {
         store.set_fuel(SETUP_FUEL).map_err(|e| describe(&e))?;
@@ -218,6 +218,6 @@ fn probe(pre: &InstancePre<Invocation>, metered: bool) -> Result<u64, String> {
     }
     Ok(match instance.get_global(&mut store, preinit::RNG_EXPORT).map(|g| g.get(&mut store)) {
         Some(Val::I64(state)) => state as u64,
-        _ => crate::invocation::RANDOM_SEED,
+        _ => crate::clock::RANDOM_SEED,
     })
 }

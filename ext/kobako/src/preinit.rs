@@ -13,7 +13,7 @@ use wasm_encoder::{ConstExpr, DataSection, ExportKind, ExportSection, GlobalSect
 use wasmparser::{BinaryReader, DataKind, ExternalKind, TypeRef, ValType};
 use wasmtime::{Config, Engine, Linker, Module, OptLevel, Store, Val};
 
-use crate::invocation::Invocation;
+use crate::store_state::InstanceState;
 
 /// Export naming the i64 random-source state the image was captured with.
 pub const RNG_EXPORT: &str = "__kobako_rng";
@@ -349,7 +349,7 @@ fn capture(instrumented: &[u8], layout: &Layout) -> Result<Captured, Unsupported
     crate::dispatch::add_to_linker(&mut linker).map_err(|e| failed("linking", e))?;
     crate::compile_cache::add_to_linker(&mut linker).map_err(|e| failed("linking", e))?;
 
-    let mut probe = Invocation::probe();
+    let mut probe = InstanceState::probe();
     probe.memory_cap = crate::limits::MemoryCap::new(Some(INIT_MEMORY_LIMIT));
     probe.memory_cap.arm(0);
     let mut store = Store::new(&engine, probe);

@@ -21,7 +21,7 @@ use crate::clock::InvocationClock;
 use crate::engine::ActiveInvocation;
 use crate::errors::describe;
 use crate::guest_module::GuestModule;
-use crate::invocation::{Invocation, Limits};
+use crate::store_state::{InstanceState, Limits};
 
 /// Granularity of the comparison with the base image (the host page size).
 const PAGE: usize = 4096;
@@ -70,7 +70,7 @@ impl PreparedImage {
     /// Moves a fresh instance (already armed for the invocation) to the prepared state. The
     /// memory grows through the invocation's limiter, so the growth counts exactly as the
     /// replay it stands for would have.
-    pub fn apply(&self, store: &mut Store<Invocation>, instance: &Instance, memory: Memory) -> wasmtime::Result<()> {
+    pub fn apply(&self, store: &mut Store<InstanceState>, instance: &Instance, memory: Memory) -> wasmtime::Result<()> {
         let current = memory.data_size(&*store);
         if self.memory_size > current {
             let pages = (self.memory_size - current).div_ceil(65_536) as u64;
@@ -173,9 +173,9 @@ pub fn frame_pair(preamble: &[u8], snippets: &[u8]) -> Vec<u8> {
 }
 
 /// A new instance of the module with `stdin`, initialised and armed like an invocation.
-fn fresh(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Result<(Store<Invocation>, Instance, Memory), String> {
+fn fresh(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Result<(Store<InstanceState>, Instance, Memory), String> {
     let engine = module.pre.module().engine();
-    let mut store = Store::new(engine, Invocation::for_module(stdin, limits, module.rng_seed));
+    let mut store = Store::new(engine, InstanceState::for_module(stdin, limits, module.rng_seed));
     store.limiter(|inv| &mut inv.memory_cap);
     let deadline = limits.timeout.and_then(|t| Instant::now().checked_add(t));
     store.epoch_deadline_callback(move |_| match deadline {
@@ -183,7 +183,7 @@ fn fresh(module: &GuestModule, limits: &Limits, stdin: Vec<u8>) -> Result<(Store
         _ => Ok(UpdateDeadline::Continue(1)),
     });
     store.set_epoch_deadline(1);
-    let (instance, memory) = crate::invocation::start_instance(module, &mut store).map_err(|e| describe(&e))?;
+    let (instance, memory) = crate::instance::start_instance(module, &mut store).map_err(|e| describe(&e))?;
     Ok((store, instance, memory))
 }
 

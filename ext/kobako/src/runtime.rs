@@ -12,7 +12,8 @@ use crate::ruby_errors::{self, Kind as ErrorKind};
 use crate::errors::LoadError;
 use crate::guest_module::{self, GuestModule};
 use crate::compile_cache::Plan;
-use crate::invocation::{self, Entry, Limits};
+use crate::invocation::{self, Entry};
+use crate::store_state::Limits;
 use crate::prepared_image::PreparedImage;
 use crate::snapshot::Snapshot;
 

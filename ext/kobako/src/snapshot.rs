@@ -3,7 +3,8 @@
 
 use magnus::{RString, Ruby, Symbol};
 
-use crate::invocation::{FaultKind, Report};
+use crate::faults::FaultKind;
+use crate::store_state::Report;
 
 #[magnus::wrap(class = "Kobako::Snapshot", free_immediately, size)]
 pub struct Snapshot {

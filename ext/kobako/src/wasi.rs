@@ -7,7 +7,8 @@
 use wasmtime::{Caller, Linker};
 
 use crate::guest_memory::{read_u32, slice, slice_mut, write_u32, write_u64};
-use crate::invocation::Invocation;
+use crate::faults::GuestExit;
+use crate::store_state::InstanceState;
 
 const SUCCESS: i32 = 0;
 const EBADF: i32 = 8;
@@ -21,13 +22,10 @@ const MAX_IOVECS: u32 = 1024;
 const FILETYPE_CHARACTER_DEVICE: u8 = 2;
 
 /// Raised by `proc_exit`: the guest asked to end the process, which only ends its call.
-#[derive(Debug, thiserror::Error)]
-#[error("the guest called proc_exit({0})")]
-pub struct GuestExit(pub i32);
 
-type Ctx<'a> = Caller<'a, Invocation>;
+type Ctx<'a> = Caller<'a, InstanceState>;
 
-fn memory_and_state<'a>(caller: &'a mut Ctx<'_>) -> Option<(&'a mut [u8], &'a mut Invocation)> {
+fn memory_and_state<'a>(caller: &'a mut Ctx<'_>) -> Option<(&'a mut [u8], &'a mut InstanceState)> {
     let memory = match caller.data().memory {
         Some(m) => m,
         None => caller.get_export("memory")?.into_memory()?,
@@ -152,7 +150,7 @@ fn empty_sizes(mut caller: Ctx<'_>, count: i32, size: i32) -> i32 {
     SUCCESS
 }
 
-pub fn add_to_linker(linker: &mut Linker<Invocation>) -> wasmtime::Result<()> {
+pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     const M: &str = "wasi_snapshot_preview1";
     linker.func_wrap(M, "fd_write", fd_write)?;
     linker.func_wrap(M, "fd_read", fd_read)?;
