@@ -45,6 +45,7 @@ require_relative "kobako/run_record"
 require_relative "kobako/replay"
 require_relative "kobako/dispatcher"
 require_relative "kobako/sandbox"
+require_relative "kobako/session"
 require_relative "kobako/code_mode/api_reference"
 
 # In a Rails app (Rails loaded first, as Bundler.require does), the Railtie comes along.

@@ -12,7 +12,8 @@ module KobakoBuild
       "memory" => :memory, "__kobako_alloc" => :func, "__kobako_eval" => :func,
       "__kobako_run" => :func, "__kobako_take_outcome" => :func,
       "__kobako_yield_to_block" => :func, "__kobako_abi_version" => :func,
-      "__kobako_seed" => :func, "__kobako_eval_compiled" => :func, "__kobako_keep_bytecode" => :func
+      "__kobako_seed" => :func, "__kobako_eval_compiled" => :func, "__kobako_keep_bytecode" => :func,
+      "__kobako_session" => :func
     }.freeze
     ALLOWED_ENV_IMPORTS = %w[__kobako_dispatch __kobako_compiled].freeze
 

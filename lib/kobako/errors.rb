@@ -106,6 +106,10 @@ module Kobako
   # Execution#dump and continue it with Sandbox#resume (Sandbox#execute returns it instead).
   class SuspendedError < Error; end
 
+  # A Kobako::Session was used wrongly: closed, already running an eval (a session runs
+  # one at a time), or its recorded steps no longer rebuild it.
+  class SessionError < Error; end
+
   # A stored run or session (Execution#dump, Session#dump, #to_h) cannot be used: truncated,
   # corrupted, made by another kobako version or guest build, or for a Sandbox whose
   # Services or snippets differ (the message names what).

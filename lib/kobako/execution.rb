@@ -134,6 +134,13 @@ module Kobako
     # What replay needs and nobody else reads.
     def replay_record = @record
 
+    # The Kobako::Session this ran in (for a resumed one, the Session rebuilt to resume it),
+    # or nil.
+    def session = @origin.is_a?(Session::Origin) ? @origin.session : nil
+
+    # The Sandbox, Session::Origin or RunRecord::Identity this was made by (for RunRecord).
+    def origin = @origin
+
     # What #dump records about the Sandbox that ran this.
     def identity
       raise ArgumentError, "this Execution ended before its script ran, so there is nothing to store" unless @origin

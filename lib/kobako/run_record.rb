@@ -27,9 +27,12 @@ module Kobako
     # A record read back: the replay record (Sandbox::Recorded), transcript entries, Handles,
     # the pending call (nil unless suspended), code/target, the identity it was made with,
     # and the outcome fields an Execution shows.
-    Stored = Struct.new(:record, :entries, :dropped, :handles, :pending_call, :code, :target, :identity, :outcome) do
+    Stored = Struct.new(:record, :entries, :dropped, :handles, :pending_call, :code, :target, :identity, :outcome,
+                        :session_steps) do
       def execution = RunRecord.execution(self)
     end
+    # A stored Session: its identity, steps (Session::Step) and Handles.
+    StoredSession = Struct.new(:identity, :steps, :handles)
 
     GUEST_DIGESTS = {}
     DIGEST_LOCK = Mutex.new
@@ -118,8 +121,41 @@ module Kobako
     # ---- writing --------------------------------------------------------------------------
 
     def dump(execution, identity)
-      payload = Runtime.pack(body(execution, identity, ->(bytes) { bytes&.b }, locators: true))
-      MAGIC + [FORMAT, KINDS.fetch(:execution)].pack("CC") + Digest::SHA256.digest(payload) + payload
+      binary = ->(bytes) { bytes&.b }
+      hash = body(execution, identity, binary, locators: true)
+      origin = execution.origin
+      hash["session"] = origin.steps_before.map { |step| step_body(step, binary) } if origin.is_a?(Session::Origin)
+      seal(:execution, hash)
+    end
+
+    def dump_session(session, identity, steps)
+      binary = ->(bytes) { bytes&.b }
+      seal(:session, "kobako" => VERSION, "guest" => identity.guest, "services" => identity.services,
+                     "snippets" => identity.snippets,
+                     "handles" => session.handles.stored.map { |h| [h.id, h.label, h.locator] },
+                     "steps" => steps.map { |step| step_body(step, binary) })
+    end
+
+    def seal(kind, hash)
+      payload = Runtime.pack(hash)
+      MAGIC + [FORMAT, KINDS.fetch(kind)].pack("CC") + Digest::SHA256.digest(payload) + payload
+    rescue Codec::UnsupportedValue, PayloadTooLargeError => e
+      raise SnapshotError, "this run is too large to store (#{e.message})"
+    end
+
+    # What replaying one session step needs.
+    def step_body(step, bytes)
+      record = step.record
+      { "code" => step.code, "envelope" => envelope_out(record.envelope, bytes), "slots" => bytes.call(record.slots),
+        "clock" => record.clock, "calls" => calls_out(step.entries, bytes),
+        "failures" => record.failures.map { |id, f| failure_out(id, f) } }
+    end
+
+    def calls_out(entries, bytes)
+      entries.map do |e|
+        [bytes.call(e.request), bytes.call(e.response), e.duration || 0.0,
+         e.yields&.map { |req, ans| [bytes.call(req), bytes.call(ans)] }]
+      end
     end
 
     def to_h(execution, identity)
@@ -143,10 +179,7 @@ module Kobako
         "kind" => record.kind.to_s, "code" => execution.code, "target" => execution.target,
         "envelope" => envelope_out(record.envelope, bytes), "slots" => bytes.call(record.slots),
         "clock" => record.clock,
-        "calls" => execution.transcript_entries.map do |e|
-          [bytes.call(e.request), bytes.call(e.response), e.duration || 0.0,
-           e.yields&.map { |req, ans| [bytes.call(req), bytes.call(ans)] }]
-        end,
+        "calls" => calls_out(execution.transcript_entries, bytes),
         "dropped" => execution.calls_dropped,
         "failures" => record.failures.map { |id, f| failure_out(id, f) },
         "handles" => handles ? handles.stored(locators: locators).map { |h| [h.id, h.label, h.locator] } : [],
@@ -208,8 +241,23 @@ module Kobako
 
     # ---- reading --------------------------------------------------------------------------
 
+    # The StoredSession in `blob` (Session#dump); SnapshotError for anything else.
+    def load_session(blob)
+      body = open_blob(blob, :session)
+      Reader.new(body, ->(bytes) { bytes }).stored_session
+    rescue SnapshotError
+      raise
+    rescue StandardError => e
+      raise SnapshotError, "this stored session is malformed (#{e.class}: #{e.message[0, 200]})"
+    end
+
     # The Stored run in `blob` (Execution#dump); SnapshotError for anything else.
     def load(blob, kind: :execution)
+      read(open_blob(blob, kind), ->(bytes) { bytes })
+    end
+
+    # The body of a blob of `kind`, after checking its header and checksum.
+    def open_blob(blob, kind)
       raise SnapshotError, "a stored run must be a String, got #{blob.class}" unless blob.is_a?(String)
 
       blob = blob.b
@@ -227,12 +275,9 @@ module Kobako
         raise SnapshotError, "this blob is corrupted or truncated (its checksum does not match)"
       end
 
-      body = begin
-        Runtime.unpack(payload, ->(_type, _data) { raise Codec::MalformedPayload, "an ext value" })
-      rescue Codec::MalformedPayload, Codec::KeyRefused, PayloadTooLargeError => e
-        raise SnapshotError, "this blob's body is malformed (#{e.message})"
-      end
-      read(body, ->(bytes) { bytes })
+      Runtime.unpack(payload, ->(_type, _data) { raise Codec::MalformedPayload, "an ext value" })
+    rescue Codec::MalformedPayload, Codec::KeyRefused, PayloadTooLargeError => e
+      raise SnapshotError, "this blob's body is malformed (#{e.message})"
     end
 
     # The Stored run in `hash` (Execution#to_h, maybe through JSON); SnapshotError otherwise.

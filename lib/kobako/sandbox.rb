@@ -191,10 +191,29 @@ module Kobako
     # other suspensions (docs/guides/approvals.md). `bindings:` fills the run's slots
     # again for the calls after the resumed one (the objects of the first part stay in the
     # process that made them); they must have the methods the run's fillings had.
+    #
+    # A run suspended inside a Session resumes in a new Session rebuilt from the steps
+    # before it; the returned Execution's #session is that Session, which goes on from there.
     def resume(blob, value: nil, error: nil, bindings: nil)
       stored = RunRecord.load(blob, kind: :execution)
       RunRecord.check_compatible!(stored, identity)
-      resume_record(stored, value: value, error: error, bindings: bindings)
+      return resume_record(stored, value: value, error: error, bindings: bindings) unless stored.session_steps
+
+      session = Session.new(self, steps: stored.session_steps, handles: new_handle_table.restore(stored.handles))
+      session.resume_step(stored, [value, error, bindings])
+    end
+
+    # A Kobako::Session: a guest that keeps its state (locals, methods, constants) from one
+    # eval to the next (contract P-1).
+    def session = Session.new(self)
+
+    # The Session a Session#dump made, in any process whose Sandbox has the same guest
+    # module, Services and snippets; SnapshotError otherwise. Its steps are replayed when
+    # it is first used (none of their Service calls is made again).
+    def load_session(blob)
+      stored = RunRecord.load_session(blob)
+      RunRecord.check_compatible!(stored, identity)
+      Session.new(self, steps: stored.steps, handles: new_handle_table.restore(stored.handles))
     end
 
     # Reads a stored Execution (Execution#dump) for this Sandbox.
@@ -345,16 +364,17 @@ module Kobako
     # this Fiber saw, and returns its Execution. `with` is a Bindings (a fresh Dispatcher
     # answers the calls) or a Replay (which answers them itself); kind, envelope, slots and
     # clock are what a replay of it needs.
-    def invoke(handles, with, kind, envelope, slots, clock, code, target, &run) # rubocop:disable Metrics/ParameterLists
+    # `origin` is what the Execution's #dump names (the Sandbox, or a Session::Origin).
+    def invoke(handles, with, kind, envelope, slots, clock, code, target, origin: self, &run) # rubocop:disable Metrics/ParameterLists
       instrumenter = Kobako.instrumenter unless @unobserved
-      return invocation(handles, with, kind, envelope, slots, clock, code, target, &run) unless instrumenter
+      return invocation(handles, with, kind, envelope, slots, clock, code, target, origin, &run) unless instrumenter
 
       instrumenter.execute(self, kind, code || target) do
-        invocation(handles, with, kind, envelope, slots, clock, code, target, &run)
+        invocation(handles, with, kind, envelope, slots, clock, code, target, origin, &run)
       end
     end
 
-    def invocation(handles, with, kind, envelope, slots, clock, code, target) # rubocop:disable Metrics/ParameterLists
+    def invocation(handles, with, kind, envelope, slots, clock, code, target, origin) # rubocop:disable Metrics/ParameterLists
       dispatcher = if with.is_a?(Replay)
                      with
                    else
@@ -377,7 +397,7 @@ module Kobako
       record = Recorded.new(kind, envelope, slots, clock, dispatcher.failures, suspension&.entry).freeze
       pending = suspension && RunRecord.pending_call(suspension, record, code, target, dispatcher.transcript)
       execution = Execution.new(value, seen, error, dispatcher.transcript, handles, Clock.time_of(clock),
-                                clock && clock[2], code, target, record, pending, self)
+                                clock && clock[2], code, target, record, pending, origin)
       error.execution = execution if error
       execution
     end
@@ -385,10 +405,20 @@ module Kobako
     # Resumes a loaded recording (RunRecord::Stored): a live Dispatcher on a table holding the
     # recording's Handles answers from the call after the one the run stopped at.
     def resume_record(stored, value:, error:, bindings: nil)
+      handles = new_handle_table.restore(stored.handles)
+      replay = resumption(stored, handles, value, error, bindings)
+      invoke(handles, replay, stored.record.kind, stored.record.envelope, stored.record.slots, stored.record.clock,
+             stored.code, stored.target) do |dispatcher|
+        run_recorded(stored.record, stored.code, dispatcher)
+      end
+    end
+
+    # The Replay that answers a resumed run: the recording up to the call it stopped at,
+    # the app's answer to that call, then a live Dispatcher (checked before anything runs).
+    def resumption(stored, handles, value, error, bindings)
       record = stored.record
       raise ArgumentError, "this run was not suspended, so there is nothing to resume" unless record.pending
 
-      handles = HandleTable.new(parts.exposures, @max_handles).restore(stored.handles)
       bindings = Bindings.for(parts.services, bindings)
       unless bindings.frame.nil? || bindings.frame == record.slots
         raise ArgumentError, "bindings: fill the slots with objects whose methods differ from the suspended run's"
@@ -396,11 +426,61 @@ module Kobako
       live = Dispatcher.new(parts.services, handles, parts.errors, bindings: bindings, max_calls: @max_service_calls,
                                                                    transcript_limit: @transcript_limit)
       answer = resume_answer(live, handles, stored.pending_call, value, error)
-      replay = Replay.new(stored.entries, record.failures, handles, pending: record.pending, answer: answer,
-                                                                     live: live, byte_limit: @transcript_limit)
-      invoke(handles, replay, record.kind, record.envelope, record.slots, record.clock, stored.code,
-             stored.target) do |dispatcher|
-        run_recorded(record, stored.code, dispatcher)
+      Replay.new(stored.entries, record.failures, handles, pending: record.pending, answer: answer, live: live,
+                                                           byte_limit: @transcript_limit)
+    end
+
+    # ---- for Session ---------------------------------------------------------------------
+
+    def new_handle_table = HandleTable.new(parts.exposures, @max_handles)
+
+    def new_guest_session
+      seal!
+      @runtime.session
+    end
+
+    # One step of a session: an eval in its live instance, its Handles in the session's table.
+    def session_step(guest, session, code, given, given_locals)
+      source = begin
+        Sandbox.source_bytes(code)
+      rescue SandboxError => e
+        return refused_before_running(e)
+      end
+      bindings = Bindings.for(parts.services, given)
+      locals = Locals.frames(given_locals)
+      source = source.dup.freeze unless source.frozen?
+      input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame,
+                                           locals: locals)
+      clock = invocation_clock
+      invoke(session.handles, bindings, :eval, locals, bindings.frame, clock, source, nil,
+             origin: session.origin) do |dispatcher|
+        guest.eval(input, dispatcher, clock)
+      end
+    end
+
+    # A recorded step replayed into a session's instance (rebuilding the session).
+    def replay_step(guest, session, step)
+      replay = Replay.new(step.entries, step.record.failures, session.handles)
+      execution = invoke(session.handles, replay, :eval, step.record.envelope, step.record.slots, step.record.clock,
+                         step.code, nil, origin: session.origin) do |dispatcher|
+        guest.eval(Transport.eval_input(step.code, preamble: preamble, snippets: parts.snippets.frame,
+                                                   slots: step.record.slots, locals: step.record.envelope),
+                   dispatcher, step.record.clock)
+      end
+      replay.finish!
+      execution
+    end
+
+    # A stored step suspended in a session, resumed in `session`'s rebuilt instance.
+    def resume_in_session(guest, session, stored, answer)
+      value, error, bindings = answer
+      replay = resumption(stored, session.handles, value, error, bindings)
+      record = stored.record
+      invoke(session.handles, replay, :eval, record.envelope, record.slots, record.clock, stored.code, nil,
+             origin: session.origin) do |dispatcher|
+        guest.eval(Transport.eval_input(stored.code, preamble: preamble, snippets: parts.snippets.frame,
+                                                     slots: record.slots, locals: record.envelope),
+                   dispatcher, record.clock)
       end
     end
 

@@ -40,6 +40,7 @@ extern "C" {
     fn kobako_yield(mrb: *mut MrbState, req: *const u8, len: usize, w: *mut Writer);
     fn kobako_write_error(w: *mut Writer, origin: *const c_char, klass: *const c_char, message: *const c_char);
     fn kobako_reseed(mrb: *mut MrbState, seed: u64);
+    fn kobako_session_begin(mrb: *mut MrbState);
 }
 
 #[link(wasm_import_module = "env")]
@@ -281,6 +282,20 @@ pub extern "C" fn prepare() {
             (*out).clear();
             kobako_write_value_nil(out);
         }
+    }
+}
+
+/// Makes this instance a session's: later `__kobako_eval` calls keep the script's
+/// top-level locals for the next one (the host keeps the instance alive between them).
+/// Returns 0 when the interpreter could not be opened.
+#[export_name = "__kobako_session"]
+pub extern "C" fn session() -> i32 {
+    match interpreter() {
+        Some(mrb) => {
+            unsafe { kobako_session_begin(mrb) };
+            1
+        }
+        None => 0,
     }
 }
 

@@ -130,6 +130,7 @@ pub fn end_call(
     let state = store.data_mut();
     state.dispatcher = None;
     state.superseded.clear();
+    state.shared = Arc::new(Shared::unattached()); // no Thread kept rooted between calls
     let outcome = match state.abort.take() {
         Some(Abort::Ruby(err, rooted)) => {
             crate::dispatch::park_host_error(err, rooted);
@@ -183,7 +184,7 @@ fn epoch_tick(inv: &mut InstanceState) -> UpdateDeadline {
 
 
 /// Puts a metered store on its budget for the next phase.
-fn refuel(store: &mut Store<InstanceState>) -> wasmtime::Result<()> {
+pub fn refuel(store: &mut Store<InstanceState>) -> wasmtime::Result<()> {
     if let Some(budget) = store.data().fuel_budget {
         store.set_fuel(budget)?;
         store.data_mut().metering = true;
@@ -203,17 +204,7 @@ fn call_entry(
     if let Some(image) = image {
         image.apply(store, &instance, memory)?;
     }
-    if let Some(clock) = clock {
-        store.data_mut().clock = GuestClock::new(&clock, started);
-        if let Some(seed) = clock.seed {
-            // The WASI stream restarts from the seed; the guest reseeds its Random once it
-            // is prepared, right before the script (so snippets replay identically with or
-            // without a prepared image).
-            store.data_mut().set_rng_state(crate::clock::random_state_for(seed));
-            let reseed = instance.get_typed_func::<i64, ()>(&mut *store, "__kobako_seed")?;
-            reseed.call(&mut *store, seed as i64)?;
-        }
-    }
+    apply_clock(store, &instance, clock, started, true)?;
     if store.data().fuel_budget.is_some() {
         // Metered: preparing (when no image did it) runs apart under a budget of its own,
         // so the entry's budget and fuel_used cover the user's code, the same with or
@@ -226,7 +217,32 @@ fn call_entry(
         }
         refuel(store)?;
     }
+    run_entry(&instance, store, memory, entry)
+}
 
+/// Installs the call's clock (read from `started`); with `reseed`, also its random seed:
+/// the WASI stream restarts from it and the guest reseeds its Random once it is prepared,
+/// right before the script (so snippets replay identically with or without a prepared
+/// image).
+pub fn apply_clock(
+    store: &mut Store<InstanceState>,
+    instance: &Instance,
+    clock: Option<InvocationClock>,
+    started: Instant,
+    reseed: bool,
+) -> wasmtime::Result<()> {
+    let Some(clock) = clock else { return Ok(()) };
+    store.data_mut().clock = GuestClock::new(&clock, started);
+    if let (Some(seed), true) = (clock.seed, reseed) {
+        store.data_mut().set_rng_state(crate::clock::random_state_for(seed));
+        let reseed = instance.get_typed_func::<i64, ()>(&mut *store, "__kobako_seed")?;
+        reseed.call(&mut *store, seed as i64)?;
+    }
+    Ok(())
+}
+
+/// Calls the entry and copies its outcome out of guest memory.
+pub fn run_entry(instance: &Instance, store: &mut Store<InstanceState>, memory: Memory, entry: Entry) -> wasmtime::Result<Vec<u8>> {
     match entry {
         Entry::Eval { keep } => {
             if keep {
@@ -260,7 +276,7 @@ fn call_entry(
 /// the user's code. Returns the outcome when preparing failed: it is the invocation's.
 /// A guest without `__kobako_prepare`, input the entry will refuse, or no Services and no
 /// snippets: the entry prepares (a few hundred units, the same every time).
-fn prepare_apart(instance: &Instance, store: &mut Store<InstanceState>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
+pub fn prepare_apart(instance: &Instance, store: &mut Store<InstanceState>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
     let Ok(prepare) = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_prepare") else {
         return Ok(None);
     };

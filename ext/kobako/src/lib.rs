@@ -23,6 +23,7 @@ mod ruby_checkpoint;
 mod ruby_codec;
 mod ruby_errors;
 mod runtime;
+mod session;
 mod snapshot;
 mod store_state;
 mod wasi;
@@ -34,6 +35,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let kobako = ruby.define_module("Kobako")?;
     runtime::define(ruby, kobako)?;
     snapshot::define(ruby, kobako)?;
+    session::define(ruby, kobako)?;
     // Everything that is looked up lazily is looked up now, on this one thread: a first
     // lookup racing on several threads could deadlock on the GVL (contract T-3), and one
     // interrupted by Thread#kill would panic inside magnus.
@@ -41,5 +43,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     ruby_codec::force(ruby);
     let _ = <runtime::Runtime as magnus::TypedData>::class(ruby);
     let _ = <snapshot::Snapshot as magnus::TypedData>::class(ruby);
+    let _ = <session::GuestSession as magnus::TypedData>::class(ruby);
     Ok(())
 }

@@ -245,6 +245,12 @@ impl Runtime {
         Ok(Snapshot::new(report))
     }
 
+    /// A new session of this Sandbox's module and caps (`Kobako::GuestSession`); its
+    /// instance starts with its first eval.
+    fn session(&self) -> crate::session::GuestSession {
+        crate::session::GuestSession::new(self.module.clone(), self.limits, self.release_gvl.clone())
+    }
+
     /// Runs `__kobako_run` with `stdin` (frames [preamble, snippets]) and the run envelope
     /// `[name, args, kwargs]`, which is written into guest memory; see #eval for the rest.
     fn run(ruby: &Ruby, rb_self: &Self, stdin: RString, envelope: RString, dispatcher: Value, clock: Value) -> Result<Snapshot, Error> {
@@ -278,6 +284,7 @@ pub fn define(ruby: &Ruby, kobako: RModule) -> Result<(), Error> {
     class.define_method("eval", method!(Runtime::eval, 3))?;
     class.define_method("run", method!(Runtime::run, 4))?;
     class.define_method("module_info", method!(Runtime::module_info, 0))?;
+    class.define_method("session", method!(Runtime::session, 0))?;
     class.define_singleton_method(
         "yield_to_active_invocation",
         function!(crate::driver::yield_to_active_invocation, 2),

@@ -117,6 +117,26 @@ impl InstanceState {
         }
     }
 
+    /// Readies a kept store (a session's) for its next call with `stdin` as input: what
+    /// the last call left of its own is cleared; the instance's memory cap and random
+    /// source go on.
+    pub fn reset_for_call(&mut self, stdin: Vec<u8>) {
+        self.stdin = stdin;
+        self.stdin_pos = 0;
+        self.token = next_token();
+        self.depth = 0;
+        self.abort = None;
+        self.superseded.clear();
+        self.dispatches = 0;
+        self.yielder = None;
+        self.clock = GuestClock::Frozen;
+        self.read_clock = false;
+        self.metering = false;
+        self.keep_bytecode = false;
+        self.compiled = None;
+        self.deadline = None;
+    }
+
     /// State for probing a module at load time (no input, no caps).
     pub fn probe() -> Self {
         Self::for_module(Vec::new(), &Limits::default(), RANDOM_SEED)

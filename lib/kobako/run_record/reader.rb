@@ -14,11 +14,34 @@ module Kobako
         @bytes_in = bytes_in
       end
 
-      def stored
+      def stored_session
+        identity = self.identity
+        steps = list("steps", 100_000).map { |step| self.step(step) }.freeze
+        StoredSession.new(identity, steps, handles).freeze
+      end
+
+      def identity
         check!(Hash === @body, "its body is not a map")
         version = field("kobako", String)
         check!(version == VERSION, "it was made by kobako #{version[0, 20]}; this is kobako #{VERSION}")
-        identity = Identity.new(field("guest", String), services, snippets).freeze
+        Identity.new(field("guest", String), services, snippets).freeze
+      end
+
+      # One session step, read with this reader's checks.
+      def step(body)
+        check!(Hash === body, "a session step is not a map")
+        Reader.new(body, @bytes_in).step_fields
+      end
+
+      def step_fields
+        code = field("code", String)
+        check!(code.bytesize <= MAX_TEXT, "a step's code is too long")
+        record = Sandbox::Recorded.new(:eval, envelope("eval"), optional_bytes("slots"), clock, failures, nil).freeze
+        Session::Step.new(code.dup.force_encoding(Encoding::UTF_8).freeze, record, calls).freeze
+      end
+
+      def stored
+        identity = self.identity
         kind = field("kind", String)
         check!(%w[eval run].include?(kind), "its kind is #{kind[0, 20].inspect}")
         code = optional("code", String)
@@ -31,8 +54,12 @@ module Kobako
         pending, call = self.pending(entries)
         record = Sandbox::Recorded.new(kind.to_sym, envelope(kind), optional_bytes("slots"), clock, failures,
                                        pending).freeze
+        session = @body["session"]&.then do |steps|
+          check!(steps.is_a?(Array) && steps.size <= 100_000 && kind == "eval", "session is malformed")
+          steps.map { |step| self.step(step) }.freeze
+        end
         Stored.new(record, entries, count("dropped"), handles, call, code&.dup&.force_encoding(Encoding::UTF_8)&.freeze,
-                   target&.freeze, identity, outcome).freeze
+                   target&.freeze, identity, outcome, session).freeze
       end
 
       private

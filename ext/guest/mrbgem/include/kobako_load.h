@@ -21,6 +21,13 @@ mrb_bool kobako_load_bytecode(mrb_state *mrb, const uint8_t *bin, size_t len, co
  * ran the code it compiled (same target class, same frame), so the outcome is the same. */
 mrb_bool kobako_load_kept(mrb_state *mrb, const uint8_t *bin, size_t len, kobako_writer *w, mrb_value *result);
 
+/* Makes this interpreter a session's: from now on the user's script keeps its top-level
+ * locals from one eval to the next (Kobako::Session). */
+void kobako_session_begin(mrb_state *mrb);
+
+/* Brackets the load of the user's script (the only load that reads or keeps session locals). */
+void kobako_loading_script(mrb_bool on);
+
 /* The two halves of kobako_prepare: the Service constants, then the snippets. */
 mrb_bool kobako_install(mrb_state *mrb, const uint8_t *preamble, size_t preamble_len, kobako_writer *w);
 mrb_bool kobako_replay(mrb_state *mrb, const uint8_t *snippets, size_t snippets_len, kobako_writer *w);

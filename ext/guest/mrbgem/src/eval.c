@@ -22,7 +22,10 @@ kobako_eval(mrb_state *mrb, const char *src, size_t len, const char *filename, m
 {
   int ai = mrb_gc_arena_save(mrb);
   mrb_value v;
-  if (kobako_load_source(mrb, src, len, filename, NULL, keep, w, &v)) {
+  kobako_loading_script(TRUE);
+  mrb_bool ok = kobako_load_source(mrb, src, len, filename, NULL, keep, w, &v);
+  kobako_loading_script(FALSE);
+  if (ok) {
     kobako_write_value(mrb, v, w);
   }
   mrb_gc_arena_restore(mrb, ai);

@@ -34,6 +34,95 @@ struct locals {
   mrb_value values;  /* Array, as long */
 };
 
+/* A session (Kobako::Session) keeps the script's top-level locals from one eval to the
+ * next, as irb does: after each eval their names and values are kept here (rooted), and
+ * the next script is compiled with them declared and given their values, like the locals
+ * of Sandbox#eval(locals:), which are added on top (a host local replaces a kept one of
+ * the same name). Only the user's script (kobako_eval) reads or updates them. */
+static mrb_bool session_on = FALSE;
+static mrb_bool loading_script = FALSE;
+static mrb_value session_names;
+static mrb_value session_values;
+
+void
+kobako_session_begin(mrb_state *mrb)
+{
+  if (session_on) return;
+  session_names = mrb_ary_new(mrb);
+  mrb_gc_register(mrb, session_names);
+  session_values = mrb_ary_new(mrb);
+  mrb_gc_register(mrb, session_values);
+  session_on = TRUE;
+}
+
+void
+kobako_loading_script(mrb_bool on)
+{
+  loading_script = on;
+}
+
+static mrb_bool
+in_session(void)
+{
+  return session_on && loading_script;
+}
+
+/* The kept locals with this eval's host locals laid over them. */
+static void
+merge_session_locals(mrb_state *mrb, struct locals *l)
+{
+  mrb_value names = mrb_ary_new_from_values(mrb, RARRAY_LEN(session_names), RARRAY_PTR(session_names));
+  mrb_value values = mrb_ary_new_from_values(mrb, RARRAY_LEN(session_values), RARRAY_PTR(session_values));
+  if (mrb_array_p(l->names)) {
+    for (mrb_int i = 0; i < RARRAY_LEN(l->names); i++) {
+      mrb_value name = RARRAY_PTR(l->names)[i];
+      mrb_int at = -1;
+      for (mrb_int j = 0; j < RARRAY_LEN(names); j++) {
+        if (mrb_str_equal(mrb, RARRAY_PTR(names)[j], name)) { at = j; break; }
+      }
+      if (at < 0) {
+        mrb_ary_push(mrb, names, name);
+        mrb_ary_push(mrb, values, RARRAY_PTR(l->values)[i]);
+      }
+      else {
+        mrb_ary_set(mrb, values, at, RARRAY_PTR(l->values)[i]);
+      }
+    }
+  }
+  l->names = names;
+  l->values = values;
+  mrb_gc_protect(mrb, names);
+  mrb_gc_protect(mrb, values);
+}
+
+/* After a session's script ran (or raised), keeps its top-level locals: the names the
+ * compiled proc declares and the values its registers hold now. The garbage collector
+ * stays off while they are copied: registers past the frame's own are not marked. */
+static void
+keep_session_locals(mrb_state *mrb, struct RProc *proc)
+{
+  const mrb_irep *irep = proc->body.irep;
+  if (irep->lv == NULL || mrb->c->ci != mrb->c->cibase) return;
+  mrb_int n = irep->nlocals > 0 ? irep->nlocals - 1 : 0;
+  mrb_bool was_disabled = mrb->gc.disabled;
+  mrb->gc.disabled = TRUE;
+  mrb_value names = mrb_ary_new_capa(mrb, n);
+  mrb_value values = mrb_ary_new_capa(mrb, n);
+  for (mrb_int i = 0; i < n; i++) {
+    mrb_sym sym = irep->lv[i];
+    if (sym == 0) continue;
+    mrb_ary_push(mrb, names, mrb_sym_str(mrb, sym));
+    mrb_ary_push(mrb, values, mrb->c->ci->stack[i + 1]);
+  }
+  mrb_gc_unregister(mrb, session_names);
+  mrb_gc_unregister(mrb, session_values);
+  session_names = names;
+  session_values = values;
+  mrb_gc_register(mrb, session_names);
+  mrb_gc_register(mrb, session_values);
+  mrb->gc.disabled = was_disabled;
+}
+
 static mrb_value
 decode_locals(mrb_state *mrb, void *ud)
 {
@@ -62,7 +151,10 @@ read_locals(mrb_state *mrb, struct locals *l, kobako_writer *w)
 {
   l->names = mrb_nil_value();
   l->values = mrb_nil_value();
-  if (local_names == NULL) return TRUE;
+  if (local_names == NULL) {
+    if (in_session()) merge_session_locals(mrb, l);
+    return TRUE;
+  }
   mrb_bool failed = FALSE;
   mrb_value exc = mrb_protect_error(mrb, decode_locals, l, &failed);
   if (failed) {
@@ -72,6 +164,7 @@ read_locals(mrb_state *mrb, struct locals *l, kobako_writer *w)
   }
   mrb_gc_protect(mrb, l->names);
   mrb_gc_protect(mrb, l->values);
+  if (in_session()) merge_session_locals(mrb, l);
   return TRUE;
 }
 
@@ -185,7 +278,9 @@ kobako_load_source(mrb_state *mrb, const char *src, size_t len, const char *file
       if (keep) {
         keep_bytecode(mrb, proc);
       }
-      ok = finish(mrb, run_toplevel(mrb, proc, &l), context, w, result);
+      mrb_value v = run_toplevel(mrb, proc, &l);
+      if (in_session()) keep_session_locals(mrb, proc);
+      ok = finish(mrb, v, context, w, result);
     }
   }
   mrb_ccontext_free(mrb, cxt);
