@@ -10,7 +10,7 @@ support = File.join(__dir__, "support")
 %w[stats timing rss subprocess registry scripts table report].each { |f| require File.join(support, f) }
 
 # One file per group; the order here is the order of the table.
-GROUPS = %w[invocations fuel services values api formulas snippets startup memory threads stdlib compute curves baselines].freeze
+GROUPS = %w[invocations fuel services values api formulas snippets sessions startup memory threads stdlib compute curves baselines].freeze
 
 wanted = ARGV.empty? ? GROUPS : ARGV
 unknown = wanted - GROUPS

@@ -27,10 +27,12 @@ module Kobako
     end
 
     # Live instances kept per process before the least recently used one is closed (its
-    # session rebuilds it from its steps when used again): each holds a pooled slot and
-    # the pages it dirtied. Keyed by the instance, not the Session, so a Session nobody
-    # references can still be collected.
+    # session rebuilds it from its steps when used again): each holds two of the engine's
+    # 1,000 pooled slots (its memory and the heap wasm exceptions use) and the pages it
+    # dirtied. Keyed by the instance, not the Session, so a Session nobody references can
+    # still be collected. At most MAX_LIVE, so running invocations always find slots.
     DEFAULT_MAX_LIVE = 64
+    MAX_LIVE = 256
     LIVE = {}.compare_by_identity # GuestSession => true, in order of last use
     LIVE_LOCK = Mutex.new
     @max_live = DEFAULT_MAX_LIVE
@@ -38,9 +40,11 @@ module Kobako
     class << self
       attr_reader :max_live
 
-      # How many sessions keep a live instance at once (default 64).
+      # How many sessions keep a live instance at once (default 64, at most MAX_LIVE).
       def max_live=(count)
-        raise ArgumentError, "max_live must be a positive Integer, got #{count.inspect}" unless count.is_a?(Integer) && count.positive?
+        unless count.is_a?(Integer) && count.between?(1, MAX_LIVE)
+          raise ArgumentError, "max_live must be an Integer from 1 to #{MAX_LIVE}, got #{count.inspect}"
+        end
 
         @max_live = count
       end

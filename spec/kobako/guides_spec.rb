@@ -7,6 +7,10 @@ require "rbconfig"
 RSpec.describe "the guides and their examples" do
   root = File.expand_path("../..", __dir__)
   expected = {
+    "approvals.md" => ["examples/approvals/refunds.rb",
+                       ["suspended at Payments.refund(order 1, 120.5)", "printed so far: \"order 1 comes to 120.5\\n\"",
+                        "approval: done, script returned \"order 1: refunded with receipt R-1\"",
+                        "refunds made: 1 (120.5 on order 1)"]],
     "code_mode.md" => ["examples/code_mode/agent.rb",
                        ["Did you mean? find", "value: 17.4", "Order 3 comes to 17.4 with tax.",
                         "error: KeyError: Shop::Orders.find raised KeyError: key not found: 9",
