@@ -69,6 +69,15 @@ RSpec.describe "A hostile guest module" do
     expect(sandbox.usage.wall_time).to be > 0
   end
 
+  it "fails a session's evals cleanly: a lying outcome, a trap, and the session rebuilt after it" do
+    session = sandbox_for(outcome: "\x07\xc0").session
+    expect { session.eval("") }.to raise_error(Kobako::TrapError, /unknown tag 7/)
+    trapping = sandbox_for(eval_code: HostileGuest.unreachable).session
+    2.times { expect { trapping.eval("") }.to raise_error(Kobako::TrapError, /unreachable/) }
+    fine = sandbox_for(outcome: "\x00".b + Kobako::Codec.encode(5)).session
+    expect([fine.eval(""), fine.eval("")]).to eq([5, 5])
+  end
+
   it "raises TimeoutError for a guest that never returns" do
     sandbox = sandbox_for(eval_code: HostileGuest.forever, timeout: 0.05)
     expect { sandbox.eval("") }.to raise_error(Kobako::TimeoutError)

@@ -115,6 +115,27 @@ RSpec.describe "suspension and resume" do
     expect(value).to include("cannot suspend the run: it was called inside the block of another Service call")
   end
 
+  it "suspends at a slot's declared method, the slot filled again on resume" do
+    box = Kobako::Sandbox.new
+    box.slot("Ctx::Account", methods: %i[name charge], suspend: :charge)
+    account = Struct.new(:name) { def charge(amount) = raise("never called") }
+    execution = box.execute("n = Ctx::Account.name; Ctx::Account.charge(5); Ctx::Account.name + '!'",
+                            bindings: { "Ctx::Account" => account.new("ann") })
+    expect(execution.pending_call.to_a.first(4)).to eq(["Ctx::Account", :charge, [5], {}])
+    resumed = box.resume(execution.dump, value: true, bindings: { "Ctx::Account" => account.new("bo") })
+    expect(resumed.value).to eq("bo!")
+    unfilled = box.resume(execution.dump, value: true)
+    expect(unfilled.error).to be_a(Kobako::NoServiceError)
+  end
+
+  it "checks suspend: against the declared methods" do
+    box = Kobako::Sandbox.new
+    expect { box.bind("P", payments, methods: %i[refund], suspend: %i[void]) }
+      .to raise_error(ArgumentError, /names void, which P does not declare/)
+    expect { box.bind("Q", payments, methods: %i[refund], suspend: [1]) }.to raise_error(ArgumentError, /method name/)
+    expect { box.define(:Ns).bind(:Pay, payments, methods: %i[refund], suspend: :refund) }.not_to raise_error
+  end
+
   it "suspends a run entrypoint and resumes it" do
     box = sandbox
     box.preload(code: "Flow = ->(n, by:) { Payments.refund(n, by) + '!' }", name: :Flow)

@@ -42,7 +42,8 @@ module HostileGuest
       ["__kobako_init", :ret_i32, i32_const(1)],
       ["__kobako_seed", :i64_void, "".b],
       ["__kobako_eval_compiled", :void, eval_code.b],
-      ["__kobako_keep_bytecode", :void, "".b]
+      ["__kobako_keep_bytecode", :void, "".b],
+      ["__kobako_session", :ret_i32, i32_const(1)]
     ]
 
     types = vec(TYPES.values.map { |params, results| "\x60".b + vec(params.map(&:chr)) + vec(results.map(&:chr)) })
