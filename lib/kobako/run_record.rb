@@ -121,11 +121,7 @@ module Kobako
     # ---- writing --------------------------------------------------------------------------
 
     def dump(execution, identity)
-      binary = ->(bytes) { bytes&.b }
-      hash = body(execution, identity, binary, locators: true)
-      origin = execution.origin
-      hash["session"] = origin.steps_before.map { |step| step_body(step, binary) } if origin.is_a?(Session::Origin)
-      seal(:execution, hash)
+      seal(:execution, body(execution, identity, ->(bytes) { bytes&.b }, locators: true))
     end
 
     def dump_session(session, identity, steps)
@@ -184,7 +180,9 @@ module Kobako
         "failures" => record.failures.map { |id, f| failure_out(id, f) },
         "handles" => handles ? handles.stored(locators: locators).map { |h| [h.id, h.label, h.locator] } : [],
         "pending" => pending_out(execution.pending_call, record.pending, handles),
-        "outcome" => outcome_out(execution, handles)
+        "outcome" => outcome_out(execution, handles),
+        # A step of a session: the steps before it, which replaying or resuming it needs.
+        "session" => (origin = execution.origin).is_a?(Session::Origin) ? origin.steps_before.map { |s| step_body(s, bytes) } : nil
       }
     end
 
@@ -321,8 +319,9 @@ module Kobako
       transcript = Transcript.recorded(stored.entries, stored.dropped)
       error = out["error"] && rebuild_error(out["error"])
       clock = stored.record.clock
+      origin = stored.session_steps ? Session::Origin.new(nil, stored.session_steps, stored.identity) : stored.identity
       execution = Execution.new(out["value"], seen, error, transcript, handles, Clock.time_of(clock), clock && clock[2],
-                                stored.code, stored.target, stored.record, stored.pending_call, stored.identity)
+                                stored.code, stored.target, stored.record, stored.pending_call, origin)
       error.execution = execution if error
       execution
     end

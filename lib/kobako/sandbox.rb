@@ -169,6 +169,11 @@ module Kobako
       end
 
       seal!
+      if (origin = execution.origin).is_a?(Session::Origin)
+        # A session's step replays on top of the steps before it.
+        return Session.new(self, steps: origin.steps_before, handles: execution.handle_table || new_handle_table)
+                      .replay(execution)
+      end
       replay = Replay.of(execution)
       handles = execution.handle_table
       clock = record.clock
@@ -458,9 +463,11 @@ module Kobako
       end
     end
 
-    # A recorded step replayed into a session's instance (rebuilding the session).
-    def replay_step(guest, session, step)
-      replay = Replay.new(step.entries, step.record.failures, session.handles)
+    # A recorded step replayed into a session's instance (rebuilding the session, or
+    # Sandbox#replay of a step; `pending_call` for a step that was suspended).
+    def replay_step(guest, session, step, pending_call = nil)
+      replay = Replay.new(step.entries, step.record.failures, session.handles, pending: step.record.pending,
+                                                                               pending_call: pending_call)
       execution = invoke(session.handles, replay, :eval, step.record.envelope, step.record.slots, step.record.clock,
                          step.code, nil, origin: session.origin) do |dispatcher|
         guest.eval(Transport.eval_input(step.code, preamble: preamble, snippets: parts.snippets.frame,

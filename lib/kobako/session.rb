@@ -19,11 +19,11 @@ module Kobako
     # What replaying one step needs: its code, the replay record (Sandbox::Recorded) and
     # its Service calls as recorded.
     Step = Struct.new(:code, :record, :entries)
-    # What an Execution made in a session records about it (for #dump and resume): the
-    # session, the steps before it and the session's Handles.
-    Origin = Struct.new(:session, :steps_before) do
-      def identity = session.sandbox.identity
-      def handles = session.handles
+    # What an Execution made in a session records about it (for #dump, replay and resume):
+    # the session (nil for an Execution read back), the steps before it, and the identity
+    # of a stored one.
+    Origin = Struct.new(:session, :steps_before, :stored_identity) do
+      def identity = stored_identity || session.sandbox.identity
     end
 
     # Live instances kept per process before the least recently used one is closed (its
@@ -110,6 +110,19 @@ module Kobako
         guest = live_guest
         execution = @sandbox.send(:resume_in_session, guest, self, stored, answer)
         settle(execution)
+      end
+    end
+
+    # Replays a step Execution of this session's kind on top of the steps before it (which
+    # this session was made from), for Sandbox#replay; the session is then closed.
+    def replay(execution)
+      exclusively do
+        guest = live_guest
+        step = Step.new(execution.code, execution.replay_record, execution.transcript_entries)
+        @sandbox.send(:replay_step, guest, self, step, execution.pending_call)
+      ensure
+        drop_guest
+        @closed = true
       end
     end
 

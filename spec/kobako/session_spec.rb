@@ -2,6 +2,7 @@ require "spec_helper"
 require "open3"
 require "rbconfig"
 require "digest"
+require "json"
 
 # Contract P-1: a session keeps guest state across evals, moves between processes as a
 # blob, and comes back from a step that trapped as it was before that step.
@@ -191,6 +192,19 @@ RSpec.describe Kobako::Session do
       end
     end
     expect(sandbox.eval("1 + 1")).to eq(2)
+  end
+
+  it "replays a step on top of the steps before it, here or from JSON, without calling the Services" do
+    session = sandbox.session
+    session.eval("orders = Orders.recent; base = 10")
+    step = session.execute("puts orders.size; orders.sum { |o| o['total'] } + base")
+    calls.clear
+    expect(sandbox.replay(step)).to eq(step)
+    loaded = Kobako::Execution.from_h(JSON.parse(JSON.generate(step.to_h)))
+    expect(sandbox.replay(loaded).value).to eq(22)
+    expect(Kobako::Execution.load(step.dump).then { |e| sandbox.replay(e).stdout }).to eq("2\n")
+    expect(calls).to eq([])
+    expect(session.eval("base")).to eq(10)
   end
 
   it "suspends inside a session and resumes into a session that goes on" do
