@@ -32,8 +32,14 @@ RSpec.describe "the guides and their examples" do
     end
   end
 
+  # Examples that need Debian's sqlite3, whose native part is built for Debian's own Ruby.
+  needs_sqlite = %w[examples/approvals/refunds.rb]
+
   expected.each do |guide, (example, lines)|
     it "runs #{example} (#{guide})" do
+      if needs_sqlite.include?(example) && !Open3.capture3(RbConfig.ruby, "-e", 'require "sqlite3"')[2].success?
+        skip "Debian's ruby-sqlite3 does not load in this Ruby (it is built for Debian's own Ruby)"
+      end
       out, err, status = Open3.capture3(RbConfig.ruby, "-I", File.join(root, "lib"), File.join(root, example))
       expect([err, status.exitstatus]).to eq(["", 0])
       lines.each { |line| expect(out).to include(line) }
