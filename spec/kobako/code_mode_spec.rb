@@ -143,4 +143,19 @@ RSpec.describe Kobako::CodeMode do
     expect(out).to include("== tool result\nok\nvalue: 17.4\n")
     expect(out).to end_with("== answer\nOrder 3 comes to 17.4 with tax.\n")
   end
+
+  it "tells the model a script is waiting at a suspending call, without the app's reason or host objects" do
+    box = Kobako::Sandbox.new
+    secret = Struct.new(:token).new("sk_live_123")
+    pay = Object.new
+    pay.define_singleton_method(:refund) { |order, amount| Kobako.suspend!("manager #{secret.token} must approve") }
+    box.expose(secret.class, :token)
+    box.bind("Payments", pay, methods: %i[refund])
+    box.bind("Vault", -> { secret })
+    result = described_class.run(box, "v = Vault.call; Payments.refund(v, 120)")
+    expect(result).to be_suspended
+    expect(result.to_s).to start_with("suspended: the script is waiting at Payments.refund(#<Kobako::Handle")
+    expect(result.to_s).not_to include("sk_live")
+    expect(result.to_h).to include(ok: false, error: nil)
+  end
 end

@@ -35,8 +35,15 @@ module Kobako
           stdout_truncated: @execution.stdout_truncated?, stderr_truncated: @execution.stderr_truncated?,
           usage: @execution.usage.to_h,
           error: error && { class: error.class.name, klass: error.respond_to?(:klass) ? error.klass : nil,
-                            message: error.message, backtrace: Report.backtrace(error) }
-        }
+                            message: error.message, backtrace: Report.backtrace(error) },
+          suspended: suspended
+        }.tap { |h| h[:ok] = false if h[:suspended] }
+      end
+
+      # The call a suspended run stopped at (docs/guides/approvals.md), or nil.
+      def suspended
+        call = @execution.pending_call or return nil
+        { target: call.target, method: call.method_name.to_s, id: call.id, reason: call.reason }
       end
 
       def to_json(*) = JSON.generate(to_h)

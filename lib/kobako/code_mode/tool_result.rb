@@ -20,22 +20,35 @@ module Kobako
       end
 
       def ok? = @execution.ok?
+      def suspended? = @execution.suspended?
 
       def to_h
         {
           ok: ok?, value: ok? ? clipped(Kobako::GuestView.inspect(@execution.value, @execution.handle_table)) : nil,
-          stdout: clipped(@execution.stdout), stderr: clipped(@execution.stderr), error: error_h
+          stdout: clipped(@execution.stdout), stderr: clipped(@execution.stderr), error: error_h,
+          suspended: suspended_call
         }
       end
 
       def to_s
-        lines = ok? ? ["ok", "value: #{to_h[:value]}"] : error_lines
+        lines = if ok? then ["ok", "value: #{to_h[:value]}"]
+                elsif suspended? then ["suspended: the script is waiting at #{suspended_call}; it goes on once the app answers"]
+                else error_lines
+                end
         lines << "stdout:\n#{to_h[:stdout].chomp}" unless @execution.stdout.empty?
         lines << "stderr:\n#{to_h[:stderr].chomp}" unless @execution.stderr.empty?
         "#{lines.join("\n")}\n"
       end
 
       private
+
+      # The call a suspended run waits at, as the script wrote it (Handles as the script
+      # sees them; the app's reason stays with the app).
+      def suspended_call
+        call = @execution.pending_call or return nil
+        args = Kobako::GuestView.inspect(call.args, @execution.handle_table)[1...-1]
+        clipped("#{call.target}.#{call.method_name}(#{args})")
+      end
 
       def error_h
         error = @execution.error or return nil
