@@ -280,7 +280,10 @@ module Kobako
 
     def preamble = parts.services.preamble
 
-    def perform_eval(code, given, given_locals = nil)
+    # An eval on a fresh instance, or (`session`, `guest`) as a step in a session's live
+    # instance, its Handles in the session's table. Runtime and GuestSession take the same
+    # (input, dispatcher, clock).
+    def perform_eval(code, given, given_locals = nil, session: nil, guest: @runtime)
       source = begin
         Sandbox.source_bytes(code)
       rescue SandboxError => e
@@ -294,9 +297,9 @@ module Kobako
                                            locals: locals)
       clock = invocation_clock
       # An eval has no run envelope; its locals take that place in the replay record.
-      invoke(HandleTable.new(parts.exposures, @max_handles), bindings, :eval, locals, bindings.frame, clock, source,
-             nil) do |dispatcher|
-        @runtime.eval(input, dispatcher, clock)
+      invoke(session ? session.handles : new_handle_table, bindings, :eval, locals, bindings.frame, clock, source, nil,
+             origin: session ? session.origin : self) do |dispatcher|
+        guest.eval(input, dispatcher, clock)
       end
     end
 

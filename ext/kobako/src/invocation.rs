@@ -184,7 +184,7 @@ fn epoch_tick(inv: &mut InstanceState) -> UpdateDeadline {
 
 
 /// Puts a metered store on its budget for the next phase.
-pub fn refuel(store: &mut Store<InstanceState>) -> wasmtime::Result<()> {
+fn refuel(store: &mut Store<InstanceState>) -> wasmtime::Result<()> {
     if let Some(budget) = store.data().fuel_budget {
         store.set_fuel(budget)?;
         store.data_mut().metering = true;
@@ -205,19 +205,34 @@ fn call_entry(
         image.apply(store, &instance, memory)?;
     }
     apply_clock(store, &instance, clock, started, true)?;
-    if store.data().fuel_budget.is_some() {
-        // Metered: preparing (when no image did it) runs apart under a budget of its own,
-        // so the entry's budget and fuel_used cover the user's code, the same with or
-        // without an image.
-        if image.is_none() {
-            refuel(store)?;
-            if let Some(failed) = prepare_apart(&instance, store, memory, &entry)? {
-                return Ok(failed);
-            }
-        }
-        refuel(store)?;
+    if let Some(failed) = arm_budget(&instance, store, memory, &entry, image.is_none())? {
+        return Ok(failed);
     }
     run_entry(&instance, store, memory, entry)
+}
+
+/// Puts a metered store on its budget for the entry. When the instance still has to
+/// prepare (`prepare_first`: no image did it), preparing runs apart first under a budget
+/// of its own, so the entry's budget and fuel_used cover the user's code, the same with or
+/// without an image; its outcome is returned when preparing failed.
+pub fn arm_budget(
+    instance: &Instance,
+    store: &mut Store<InstanceState>,
+    memory: Memory,
+    entry: &Entry,
+    prepare_first: bool,
+) -> wasmtime::Result<Option<Vec<u8>>> {
+    if store.data().fuel_budget.is_none() {
+        return Ok(None);
+    }
+    if prepare_first {
+        refuel(store)?;
+        if let Some(failed) = prepare_apart(instance, store, memory, entry)? {
+            return Ok(Some(failed));
+        }
+    }
+    refuel(store)?;
+    Ok(None)
 }
 
 /// Installs the call's clock (read from `started`); with `reseed`, also its random seed:
@@ -276,7 +291,7 @@ pub fn run_entry(instance: &Instance, store: &mut Store<InstanceState>, memory: 
 /// the user's code. Returns the outcome when preparing failed: it is the invocation's.
 /// A guest without `__kobako_prepare`, input the entry will refuse, or no Services and no
 /// snippets: the entry prepares (a few hundred units, the same every time).
-pub fn prepare_apart(instance: &Instance, store: &mut Store<InstanceState>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
+fn prepare_apart(instance: &Instance, store: &mut Store<InstanceState>, memory: Memory, entry: &Entry) -> wasmtime::Result<Option<Vec<u8>>> {
     let Ok(prepare) = instance.get_typed_func::<(), ()>(&mut *store, "__kobako_prepare") else {
         return Ok(None);
     };

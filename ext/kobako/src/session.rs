@@ -19,7 +19,7 @@ use crate::driver::ReleaseHistory;
 use crate::faults::DispatchFault;
 use crate::guest_module::GuestModule;
 use crate::instance::start_instance;
-use crate::invocation::{self, apply_clock, begin_call, drive, end_call, new_store, refuel, run_entry, Entry};
+use crate::invocation::{apply_clock, arm_budget, begin_call, drive, end_call, new_store, run_entry, Entry};
 use crate::ruby_errors::{self, Kind as ErrorKind};
 use crate::snapshot::Snapshot;
 use crate::store_state::{InstanceState, Limits};
@@ -92,16 +92,11 @@ impl GuestSession {
             };
             // The seed applies once: a session's randomness goes on from step to step.
             apply_clock(store, &instance, clock, started, first)?;
-            if store.data().fuel_budget.is_some() {
-                if first {
-                    refuel(store)?;
-                    if let Some(failed) = invocation::prepare_apart(&instance, store, memory, &Entry::Eval { keep: false })? {
-                        return Ok(failed);
-                    }
-                }
-                refuel(store)?;
+            let entry = Entry::Eval { keep: false };
+            if let Some(failed) = arm_budget(&instance, store, memory, &entry, first)? {
+                return Ok(failed);
             }
-            run_entry(&instance, store, memory, Entry::Eval { keep: false })
+            run_entry(&instance, store, memory, entry)
         });
         if let Err((_, message)) = &outcome {
             live.broken = Some(message.clone());

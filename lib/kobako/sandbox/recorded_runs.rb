@@ -93,23 +93,9 @@ module Kobako
         @runtime.session
       end
 
-      # One step of a session: an eval in its live instance, its Handles in the session's table.
+      # One step of a session: an eval in its live instance.
       def session_step(guest, session, code, given, given_locals)
-        source = begin
-          Sandbox.source_bytes(code)
-        rescue SandboxError => e
-          return refused_before_running(e)
-        end
-        bindings = Bindings.for(parts.services, given)
-        locals = Locals.frames(given_locals)
-        source = source.dup.freeze unless source.frozen?
-        input = Transport.eval_input(source, preamble: preamble, snippets: parts.snippets.frame, slots: bindings.frame,
-                                             locals: locals)
-        clock = invocation_clock
-        invoke(session.handles, bindings, :eval, locals, bindings.frame, clock, source, nil,
-               origin: session.origin) do |dispatcher|
-          guest.eval(input, dispatcher, clock)
-        end
+        perform_eval(code, given, given_locals, session: session, guest: guest)
       end
 
       # A recorded step replayed into a session's instance (rebuilding the session, or
@@ -119,9 +105,7 @@ module Kobako
                                                                                  pending_call: pending_call)
         execution = invoke(session.handles, replay, :eval, step.record.envelope, step.record.slots, step.record.clock,
                            step.code, nil, origin: session.origin) do |dispatcher|
-          guest.eval(Transport.eval_input(step.code, preamble: preamble, snippets: parts.snippets.frame,
-                                                     slots: step.record.slots, locals: step.record.envelope),
-                     dispatcher, step.record.clock)
+          run_recorded(step.record, step.code, dispatcher, guest)
         end
         replay.finish!
         execution
@@ -134,9 +118,7 @@ module Kobako
         record = stored.record
         invoke(session.handles, replay, :eval, record.envelope, record.slots, record.clock, stored.code, nil,
                origin: session.origin) do |dispatcher|
-          guest.eval(Transport.eval_input(stored.code, preamble: preamble, snippets: parts.snippets.frame,
-                                                       slots: record.slots, locals: record.envelope),
-                     dispatcher, record.clock)
+          run_recorded(record, stored.code, dispatcher, guest)
         end
       end
 
@@ -157,12 +139,13 @@ module Kobako
         end
       end
 
-      # Runs a recorded invocation's input again (replay and resume).
-      def run_recorded(record, code, dispatcher)
+      # Runs a recorded invocation's input again (replay and resume), an eval in `guest`
+      # (a session's instance) when given.
+      def run_recorded(record, code, dispatcher, guest = @runtime)
         if record.kind == :eval
-          @runtime.eval(Transport.eval_input(code, preamble: preamble, snippets: parts.snippets.frame,
-                                                   slots: record.slots, locals: record.envelope),
-                        dispatcher, record.clock)
+          guest.eval(Transport.eval_input(code, preamble: preamble, snippets: parts.snippets.frame, slots: record.slots,
+                                                locals: record.envelope),
+                     dispatcher, record.clock)
         else
           @runtime.run(Transport.run_input(preamble: preamble, snippets: parts.snippets.frame, slots: record.slots),
                        record.envelope, dispatcher, record.clock)
