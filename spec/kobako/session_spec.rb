@@ -51,6 +51,18 @@ RSpec.describe Kobako::Session do
     expect(session.eval("n", locals: { n: 9 })).to eq(9)
   end
 
+  it "fills slots per step, and a loaded session's later steps get their own fillings" do
+    box = Kobako::Sandbox.new
+    box.slot("Ctx::User", methods: %i[name])
+    user = Struct.new(:name)
+    session = box.session
+    session.eval("greeting = 'hi ' + Ctx::User.name", bindings: { "Ctx::User" => user.new("ann") })
+    expect(session.eval("greeting + ', ' + Ctx::User.name", bindings: { "Ctx::User" => user.new("bo") })).to eq("hi ann, bo")
+    expect { session.eval("Ctx::User.name") }.to raise_error(Kobako::NoServiceError)
+    loaded = box.load_session(session.dump)
+    expect(loaded.eval("greeting + ' ' + Ctx::User.name", bindings: { "Ctx::User" => user.new("cy") })).to eq("hi ann cy")
+  end
+
   it "keeps what a step assigned before raising, as irb does, and the session goes on" do
     session = sandbox.session
     expect { session.eval("kept = 1; raise ArgumentError, 'no'") }.to raise_error(Kobako::SandboxError, /no/)
