@@ -242,6 +242,20 @@ RSpec.describe Kobako::Session do
     described_class.max_live = previous
   end
 
+  it "keeps its state with GC.stress on during a step that calls a Service" do
+    box = Kobako::Sandbox.new(timeout: nil).tap { |s| s.bind("Orders", shop, methods: %i[recent refund]) }
+    session = box.session
+    session.eval("orders = Orders.recent")
+    begin
+      GC.stress = true
+      value = session.eval("orders.size + Orders.recent.size")
+    ensure
+      GC.stress = false
+    end
+    expect(value).to eq(4)
+    expect(box.load_session(session.dump).eval("orders.last['total']")).to eq(7)
+  end
+
   it "keeps its state through GC.compact and under gvl: :release on many threads" do
     box = Kobako::Sandbox.new(gvl: :release)
     threads = Array.new(4) do |t|
