@@ -256,6 +256,25 @@ RSpec.describe Kobako::Session do
     expect(box.load_session(session.dump).eval("orders.last['total']")).to eq(7)
   end
 
+  it "goes on in a forked child with a copy of its state, the parent's unchanged" do
+    session = sandbox.session
+    session.eval("list = [1, 2]")
+    reader, writer = IO.pipe
+    pid = fork do
+      reader.close
+      writer.write(Marshal.dump([session.eval("list << 3; list.sum"), sandbox.session.eval("y = 2; y * 3")]))
+      writer.close
+      exit!(0)
+    end
+    writer.close
+    waiter = Thread.new { Process.wait(pid); $? }
+    expect(waiter.join(30)).not_to be_nil, "the forked child hung"
+    expect(Marshal.load(reader.read)).to eq([6, 6])
+    expect(session.eval("list.sum")).to eq(3)
+  ensure
+    reader&.close
+  end
+
   it "keeps its state through GC.compact and under gvl: :release on many threads" do
     box = Kobako::Sandbox.new(gvl: :release)
     threads = Array.new(4) do |t|
