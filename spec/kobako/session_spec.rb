@@ -268,7 +268,10 @@ RSpec.describe Kobako::Session do
     end
     writer.close
     waiter = Thread.new { Process.wait(pid); $? }
-    expect(waiter.join(30)).not_to be_nil, "the forked child hung"
+    unless waiter.join(30)
+      Process.kill(:KILL, pid)
+      raise "the forked child hung"
+    end
     expect(Marshal.load(reader.read)).to eq([6, 6])
     expect(session.eval("list.sum")).to eq(3)
   ensure
