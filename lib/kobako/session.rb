@@ -97,7 +97,11 @@ module Kobako
     # process whose Sandbox has the same guest module, Services and snippets makes it
     # again. Raises SnapshotError when a step's Service calls were not all recorded.
     def dump
-      exclusively { RunRecord.dump_session(self, @sandbox.identity, @steps) }
+      exclusively do
+        raise SnapshotError, "the session cannot be stored: #{@unrecorded}" if @unrecorded
+
+        RunRecord.dump_session(self, @sandbox.identity, @steps)
+      end
     end
 
     def inspect = "#<Kobako::Session steps=#{@steps.size}#{' live' if @guest}#{' closed' if @closed}>"

@@ -113,6 +113,18 @@ RSpec.describe Kobako::Session do
     expect(inner.eval("1 + 1")).to eq(2)
   end
 
+  it "refuses to store or rebuild a session once a step's Service calls were not all recorded" do
+    box = Kobako::Sandbox.new(transcript_limit: 200, timeout: 0.5)
+    box.bind("Echo", ->(x) { x })
+    session = box.session
+    session.eval("a = 1")
+    session.eval("20.times { |i| Echo.call('x' * 50) }; b = 2")
+    expect { session.dump }.to raise_error(Kobako::SnapshotError, /not all recorded|more Service calls/)
+    expect(session.eval("a + b")).to eq(3) # the live instance goes on
+    expect { session.eval("loop {}") }.to raise_error(Kobako::TimeoutError)
+    expect { session.eval("a") }.to raise_error(Kobako::SessionError, /cannot be rebuilt/)
+  end
+
   it "raises SessionError once closed" do
     session = sandbox.session
     session.eval("1")
