@@ -287,15 +287,8 @@ module Kobako
         raise SnapshotError, "this Hash has format #{hash['format'].inspect[0, 40]}; this kobako reads #{FORMAT_NAME}"
       end
 
-      read(hash, method(:base64_bytes))
-    end
-
-    def base64_bytes(text)
-      raise SnapshotError, "recorded bytes are not base64" unless text.is_a?(String)
-
-      text.unpack1("m0")
-    rescue ArgumentError
-      raise SnapshotError, "recorded bytes are not base64"
+      # Recorded bytes are base64 in a Hash, as binary Strings are in tagged values.
+      read(hash, TaggedValue.method(:binary))
     end
 
     # Checks every field of a body and builds the Stored run.

@@ -1,7 +1,7 @@
 require "spec_helper"
 require "open3"
 require "rbconfig"
-require "digest"
+require_relative "../support/stored_blobs"
 require "json"
 
 # Contract P-1: a session keeps guest state across evals, moves between processes as a
@@ -201,13 +201,12 @@ RSpec.describe Kobako::Session do
     session.eval("orders = Orders.recent; n = 3")
     session.eval("n * 2")
     blob = session.dump
-    header = Kobako::RunRecord::MAGIC.bytesize + 2
-    body = blob.byteslice(Kobako::RunRecord::HEADER, blob.bytesize)
+    body = StoredBlobs.body(blob)
     random = Random.new(4242)
     400.times do
       mutated = body.dup
       random.rand(1..3).times { mutated.setbyte(random.rand(mutated.bytesize), random.rand(256)) }
-      resealed = blob.byteslice(0, header) + Digest::SHA256.digest(mutated) + mutated
+      resealed = StoredBlobs.reseal(blob, mutated)
       begin
         loaded = sandbox.load_session(resealed)
         loaded.execute("n")

@@ -1,6 +1,6 @@
 require "spec_helper"
 require "json"
-require "digest"
+require_relative "../support/stored_blobs"
 
 # Stored runs are host data, but their contents are treated as hostile (issue 27): a
 # truncated, corrupted or tampered blob or Hash raises SnapshotError or resumes a run that
@@ -17,12 +17,6 @@ RSpec.describe "stored runs fed malformed bytes" do
   let(:script) { "o = Payments.lookup(4); puts o['id']; r = Payments.refund(o['id'], 10); [o, r]" }
   let(:allowed) { [Kobako::SnapshotError, Kobako::ReplayDivergenceError, ArgumentError, TypeError] }
 
-  # Re-seals a mutated body with a valid checksum, so the body's own checks are exercised.
-  def reseal(blob, body)
-    header = Kobako::RunRecord::MAGIC.bytesize + 2
-    blob.byteslice(0, header) + Digest::SHA256.digest(body) + body
-  end
-
   def attempt
     outcome = yield
     expect(outcome).to be_a(Kobako::Execution) unless outcome.nil?
@@ -32,7 +26,7 @@ RSpec.describe "stored runs fed malformed bytes" do
 
   it "survives byte flips, truncations and insertions in the body of a blob" do
     blob = sandbox.execute(script).dump
-    body = blob.byteslice(Kobako::RunRecord::HEADER, blob.bytesize)
+    body = StoredBlobs.body(blob)
     random = Random.new(27)
     1000.times do
       mutated = body.dup
@@ -41,7 +35,7 @@ RSpec.describe "stored runs fed malformed bytes" do
       when 1 then mutated = mutated.byteslice(0, random.rand(mutated.bytesize))
       else mutated.insert(random.rand(mutated.bytesize), random.bytes(random.rand(1..8)))
       end
-      attempt { sandbox.resume(reseal(blob, mutated), value: 1) }
+      attempt { sandbox.resume(StoredBlobs.reseal(blob, mutated), value: 1) }
     end
     expect(sandbox.eval("1 + 1")).to eq(2)
   end
