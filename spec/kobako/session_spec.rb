@@ -289,19 +289,24 @@ RSpec.describe Kobako::Session do
     reader&.close
   end
 
-  it "keeps its state through GC.compact and under gvl: :release on many threads" do
-    box = Kobako::Sandbox.new(gvl: :release)
-    threads = Array.new(4) do |t|
-      Thread.new do
-        session = box.session
-        session.eval("list = []")
-        20.times { |i| session.eval("list << #{t * 100 + i}") }
-        GC.compact if GC.respond_to?(:compact) && t.zero?
-        session.eval("list.sum")
+  %i[hold release].each do |gvl|
+    it "keeps its state through GC.compact with sessions started at once on many threads (gvl: :#{gvl})" do
+      box = Kobako::Sandbox.new(gvl: gvl)
+      start = Queue.new
+      threads = Array.new(4) do |t|
+        Thread.new do
+          start.pop
+          session = box.session
+          session.eval("list = []")
+          20.times { |i| session.eval("list << #{t * 100 + i}") }
+          GC.compact if GC.respond_to?(:compact) && t.zero?
+          session.eval("list.sum")
+        end
       end
+      4.times { start << :go }
+      watchdog = Thread.new { sleep 60; threads.each(&:kill) }
+      expect(threads.map(&:value)).to eq(Array.new(4) { |t| (0...20).sum { |i| t * 100 + i } })
+      watchdog.kill
     end
-    watchdog = Thread.new { sleep 60; threads.each(&:kill) }
-    expect(threads.map(&:value)).to eq(Array.new(4) { |t| (0...20).sum { |i| t * 100 + i } })
-    watchdog.kill
   end
 end
